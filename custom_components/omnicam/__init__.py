@@ -1,0 +1,71 @@
+"""OmniCam: cameras of several vendor platforms in Home Assistant."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.typing import ConfigType
+
+from .const import CONF_VENDOR, DOMAIN
+from .coordinator import (
+    OmniCamConfigEntry,
+    OmniCamCoordinator,
+    OmniCamRuntimeData,
+    device_identifier,
+)
+from .services import async_setup_services
+from .vendors import VENDORS
+from .views import OmniCamMediaView
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.CAMERA,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register what every entry shares: the media proxy and the actions."""
+    hass.http.register_view(OmniCamMediaView(hass))
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: OmniCamConfigEntry) -> bool:
+    """Connect to the account and set up its cameras."""
+    vendor = VENDORS.get(entry.data[CONF_VENDOR])
+    if vendor is None:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="unknown_vendor",
+            translation_placeholders={"vendor": str(entry.data[CONF_VENDOR])},
+        )
+    client = vendor.from_config(
+        async_get_clientsession(hass, verify_ssl=entry.data.get("verify_ssl", True)),
+        entry.data,
+    )
+    coordinator = OmniCamCoordinator(hass, entry, client)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = OmniCamRuntimeData(client=client, coordinator=coordinator)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: OmniCamConfigEntry) -> bool:
+    """Unload the platforms; the coordinator stops with the entry."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: OmniCamConfigEntry, device: DeviceEntry
+) -> bool:
+    """Allow removing a device only when its camera is no longer on the account."""
+    cameras = entry.runtime_data.coordinator.data.cameras
+    return not any(device_identifier(entry, cid) in device.identifiers for cid in cameras)

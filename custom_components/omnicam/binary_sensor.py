@@ -1,0 +1,76 @@
+"""Binary sensors: is the camera's stream connected, is its streaming server online."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import OmniCamConfigEntry, OmniCamCoordinator
+from .entity import OmniCamEntity, async_add_camera_entities
+from .vendors.models import Camera, CameraStatus, Capability
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class OmniCamBinarySensorDescription(BinarySensorEntityDescription):
+    """How a binary sensor reads a camera's status."""
+
+    capability: Capability
+    value_fn: Callable[[CameraStatus], bool | None]
+
+
+BINARY_SENSORS: tuple[OmniCamBinarySensorDescription, ...] = (
+    OmniCamBinarySensorDescription(
+        key="stream_connected",
+        translation_key="stream_connected",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        capability=Capability.STREAM_STATE,
+        value_fn=lambda status: status.stream_connected,
+    ),
+    OmniCamBinarySensorDescription(
+        key="server_online",
+        translation_key="server_online",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        capability=Capability.SERVER_STATE,
+        value_fn=lambda status: status.server_online,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: OmniCamConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the binary sensors each camera supports."""
+
+    def build(coordinator: OmniCamCoordinator, camera: Camera) -> list[OmniCamBinarySensor]:
+        return [
+            OmniCamBinarySensor(coordinator, camera, description)
+            for description in BINARY_SENSORS
+            if camera.has(description.capability)
+        ]
+
+    async_add_camera_entities(entry, async_add_entities, build)
+
+
+class OmniCamBinarySensor(OmniCamEntity, BinarySensorEntity):
+    """A binary sensor of a camera."""
+
+    entity_description: OmniCamBinarySensorDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the value from the camera's status."""
+        return self.entity_description.value_fn(self.status)

@@ -1,0 +1,146 @@
+"""Camera entities: live stream and snapshots."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+import time
+
+from homeassistant.components.camera import Camera as CameraEntity, CameraEntityFeature
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_time_interval
+
+from .const import DOMAIN, LOGGER, SNAPSHOT_CACHE_SECONDS
+from .coordinator import OmniCamConfigEntry, OmniCamCoordinator
+from .entity import OmniCamEntity, async_add_camera_entities
+from .vendors.errors import AuthError, NotFound, OmniCamError, Unavailable
+from .vendors.models import Camera, Capability, StreamSource
+
+PARALLEL_UPDATES = 0
+STREAM_CHECK_INTERVAL = timedelta(seconds=15)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: OmniCamConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a camera entity per camera that has live view or snapshots."""
+
+    def build(coordinator: OmniCamCoordinator, camera: Camera) -> list[OmniCamCamera]:
+        if camera.has(Capability.LIVE_STREAM) or camera.has(Capability.SNAPSHOT):
+            return [OmniCamCamera(coordinator, camera)]
+        return []
+
+    async_add_camera_entities(entry, async_add_entities, build)
+
+
+class OmniCamCamera(OmniCamEntity, CameraEntity):
+    """A camera of any vendor."""
+
+    _attr_name = None
+
+    def __init__(self, coordinator: OmniCamCoordinator, camera: Camera) -> None:
+        """Initialise the camera."""
+        OmniCamEntity.__init__(self, coordinator, camera)
+        CameraEntity.__init__(self)
+        self._attr_translation_key = "camera"
+        if camera.has(Capability.LIVE_STREAM):
+            self._attr_supported_features = CameraEntityFeature.STREAM
+        self._source: tuple[float, StreamSource] | None = None
+        self._snapshot: tuple[float, bytes] | None = None
+        self._snapshot_lock = asyncio.Lock()
+
+    @property
+    def is_on(self) -> bool:
+        """Return False for a camera switched off on the vendor's side."""
+        return self.camera.enabled if self.camera_id in self.coordinator.data.cameras else True
+
+    @property
+    def is_streaming(self) -> bool:
+        """Return True when the camera is sending video to the vendor."""
+        data = self.coordinator.data
+        status = data.status.get(self.camera_id)
+        return bool(status and status.stream_connected)
+
+    async def async_added_to_hass(self) -> None:
+        """Start following stream URL changes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_track_time_interval(self.hass, self._async_check_stream, STREAM_CHECK_INTERVAL)
+        )
+
+    async def _async_source(self, *, fresh: bool = False) -> StreamSource:
+        cached = self._source
+        if (
+            not fresh
+            and cached is not None
+            and (
+                cached[1].refresh_seconds is None
+                or time.monotonic() - cached[0] < cached[1].refresh_seconds
+            )
+        ):
+            return cached[1]
+        source = await self.coordinator.client.async_get_stream_source(self.camera_id)
+        self._source = (time.monotonic(), source)
+        return source
+
+    async def stream_source(self) -> str | None:
+        """Return the live stream URL (looked up at most once a minute)."""
+        if not self.camera.has(Capability.LIVE_STREAM) or not self.camera.enabled:
+            return None
+        try:
+            return (await self._async_source()).url
+        except AuthError:
+            self.coordinator.config_entry.async_start_reauth(self.hass)
+            return None
+        except OmniCamError as err:
+            LOGGER.debug("%s: no stream source: %s", self.entity_id, err)
+            return None
+
+    @callback
+    def _stream_active(self) -> bool:
+        stream = self.stream
+        return stream is not None and bool(stream.outputs())
+
+    async def _async_check_stream(self, now: datetime | None = None) -> None:
+        """While a stream plays, follow the vendor when the stream URL changes."""
+        if not self._stream_active() or self._source is None:
+            return
+        cached_at, source = self._source
+        if source.refresh_seconds is None or time.monotonic() - cached_at < source.refresh_seconds:
+            return
+        try:
+            fresh = await self._async_source(fresh=True)
+        except OmniCamError as err:
+            LOGGER.debug("%s: stream URL not refreshed: %s", self.entity_id, err)
+            return
+        if fresh.url != source.url and self.stream is not None:
+            LOGGER.debug("%s: stream moved to another server", self.entity_id)
+            self.stream.update_source(fresh.url)
+
+    async def async_camera_image(
+        self, width: int | None = None, height: int | None = None
+    ) -> bytes | None:
+        """Return a snapshot; one fetch at a time, cached for a few seconds."""
+        if not self.camera.has(Capability.SNAPSHOT) or not self.camera.enabled:
+            return None
+        async with self._snapshot_lock:
+            cached = self._snapshot
+            if cached is not None and time.monotonic() - cached[0] < SNAPSHOT_CACHE_SECONDS:
+                return cached[1]
+            try:
+                image = await self.coordinator.client.async_get_snapshot(self.camera_id)
+            except (Unavailable, NotFound) as err:
+                LOGGER.debug("%s: no snapshot: %s", self.entity_id, err)
+                return None
+            except OmniCamError as err:
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key="snapshot_failed",
+                    translation_placeholders={"error": self.coordinator.client.scrub(str(err))},
+                ) from err
+            self._snapshot = (time.monotonic(), image)
+            return image

@@ -1,0 +1,174 @@
+"""Config flow: a menu of vendors, one form per vendor, reauth and reconfigure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    ConfigFlow,
+    ConfigFlowResult,
+)
+from homeassistant.const import CONF_API_KEY, CONF_URL
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import voluptuous as vol
+
+from .const import CONF_VENDOR, DOMAIN, LOGGER
+from .coordinator import device_identifier
+from .vendors import VENDORS
+from .vendors.base import VendorClient
+from .vendors.errors import AuthError, CannotConnect, OmniCamError
+from .vendors.ipcamlive import DEFAULT_URL as IPCAMLIVE_URL
+from .vendors.models import Account
+
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+
+# Per vendor: the full form, and the fields that hold its secrets (asked again on reauth).
+VENDOR_FORMS: dict[str, tuple[dict[Any, Any], tuple[str, ...]]] = {
+    "ipcamlive": (
+        {
+            vol.Required(CONF_API_KEY): _PASSWORD,
+            vol.Optional(CONF_URL, default=IPCAMLIVE_URL): _URL,
+        },
+        (CONF_API_KEY,),
+    ),
+}
+
+
+class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add a vendor account."""
+
+    VERSION = 1
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Let the user pick a vendor."""
+        return self.async_show_menu(
+            step_id="user", menu_options=[v for v in VENDOR_FORMS if v in VENDORS]
+        )
+
+    async def async_step_ipcamlive(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for an IPCamLive API secret."""
+        return await self._async_vendor_step("ipcamlive", user_input)
+
+    async def _async_validate(
+        self, data: dict[str, Any]
+    ) -> tuple[VendorClient | None, Account | None, dict[str, str]]:
+        """Log in with the data; return the client and account, or form errors."""
+        session = async_get_clientsession(self.hass, data.get("verify_ssl", True))
+        client = VENDORS[data[CONF_VENDOR]].from_config(session, data)
+        try:
+            return client, await client.async_get_account(), {}
+        except AuthError:
+            return None, None, {"base": "invalid_auth"}
+        except CannotConnect:
+            return None, None, {"base": "cannot_connect"}
+        except OmniCamError as err:
+            LOGGER.warning("Unexpected answer while adding an account: %s", client.scrub(str(err)))
+            return None, None, {"base": "bad_response"}
+        except Exception:  # noqa: BLE001 - the form must say something
+            LOGGER.exception("Unexpected error while adding an account")
+            return None, None, {"base": "unknown"}
+
+    async def _async_vendor_step(
+        self, vendor: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        fields, _ = VENDOR_FORMS[vendor]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {CONF_VENDOR: vendor, **user_input}
+            self._async_abort_entries_match(
+                {key: data[key] for key in VENDOR_FORMS[vendor][1]} | {CONF_VENDOR: vendor}
+            )
+            _, account, errors = await self._async_validate(data)
+            if account is not None:
+                await self.async_set_unique_id(account.unique_id)
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(title=account.title, data=data)
+        return self.async_show_form(
+            step_id=vendor,
+            data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), user_input),
+            errors=errors,
+        )
+
+    async def _async_same_account(self, client: VendorClient, account: Account) -> bool:
+        """Tell whether new credentials still reach the entry's account."""
+        entry = (
+            self._get_reauth_entry()
+            if self.source == SOURCE_REAUTH
+            else self._get_reconfigure_entry()
+        )
+        if account.unique_id == entry.unique_id:
+            return True
+        registry = dr.async_get(self.hass)
+        devices = dr.async_entries_for_config_entry(registry, entry.entry_id)
+        if not devices:
+            return True
+        camera_ids = await client.async_get_camera_ids()
+        return any(
+            device_identifier(entry, camera_id) in device.identifiers
+            for camera_id in camera_ids
+            for device in devices
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Start re-authentication after the vendor refused the credentials."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the vendor's secrets again."""
+        entry = self._get_reauth_entry()
+        fields, secrets = VENDOR_FORMS[entry.data[CONF_VENDOR]]
+        return await self._async_update_entry(
+            "reauth_confirm",
+            user_input,
+            vol.Schema({key: value for key, value in fields.items() if key in secrets}),
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change where and how the account is reached."""
+        entry = self._get_reconfigure_entry()
+        fields, secrets = VENDOR_FORMS[entry.data[CONF_VENDOR]]
+        suggested = {k: v for k, v in entry.data.items() if k not in secrets}
+        return await self._async_update_entry(
+            "reconfigure",
+            user_input,
+            self.add_suggested_values_to_schema(vol.Schema(fields), user_input or suggested),
+        )
+
+    async def _async_update_entry(
+        self, step_id: str, user_input: dict[str, Any] | None, schema: vol.Schema
+    ) -> ConfigFlowResult:
+        """Validate changed data for an existing entry, then save it and reload."""
+        entry = (
+            self._get_reauth_entry()
+            if self.source == SOURCE_REAUTH
+            else self._get_reconfigure_entry()
+        )
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **user_input}
+            client, account, errors = await self._async_validate(data)
+            if client is not None and account is not None:
+                if not await self._async_same_account(client, account):
+                    return self.async_abort(reason="wrong_account")
+                return self.async_update_reload_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={"account": entry.title},
+        )

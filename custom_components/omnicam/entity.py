@@ -1,0 +1,112 @@
+"""Base entity: one device per camera, availability, and state written only on change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .coordinator import OmniCamConfigEntry, OmniCamCoordinator, device_identifier
+from .vendors.models import Camera, CameraStatus
+
+
+class OmniCamEntity(CoordinatorEntity[OmniCamCoordinator]):
+    """An entity of one camera."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: OmniCamCoordinator,
+        camera: Camera,
+        description: EntityDescription | None = None,
+    ) -> None:
+        """Initialise the entity for a camera."""
+        super().__init__(coordinator)
+        self.camera_id = camera.id
+        entry = coordinator.config_entry
+        key = description.key if description else "camera"
+        if description is not None:
+            self.entity_description = description
+        self._attr_unique_id = f"{entry.data['vendor']}:{camera.id}:{key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={device_identifier(entry, camera.id)},
+            name=camera.name,
+            manufacturer=camera.manufacturer,
+            model=camera.model,
+            sw_version=camera.sw_version,
+        )
+        self._written: tuple[Any, ...] | None = None
+
+    @property
+    def camera(self) -> Camera:
+        """Return the camera as last read."""
+        return self.coordinator.data.cameras[self.camera_id]
+
+    @property
+    def status(self) -> CameraStatus:
+        """Return the camera's status as last read."""
+        return self.coordinator.data.status[self.camera_id]
+
+    @property
+    def available(self) -> bool:
+        """Return True when the camera and its status are known."""
+        data = self.coordinator.data
+        return (
+            super().available and self.camera_id in data.cameras and self.camera_id in data.status
+        )
+
+    def _state_key(self) -> tuple[Any, ...]:
+        data = self.coordinator.data
+        return (
+            self.coordinator.last_update_success,
+            data.cameras.get(self.camera_id),
+            data.status.get(self.camera_id),
+        )
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write state only when this camera changed."""
+        key = self._state_key()
+        if key == self._written:
+            return
+        self._written = key
+        super()._handle_coordinator_update()
+
+    async def async_added_to_hass(self) -> None:
+        """Remember what the first state was written from."""
+        await super().async_added_to_hass()
+        self._written = self._state_key()
+
+
+def async_add_camera_entities(
+    entry: OmniCamConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: Callable[[OmniCamCoordinator, Camera], Iterable[Entity]],
+) -> None:
+    """Add the entities of every camera now and of every camera that appears later."""
+    coordinator = entry.runtime_data.coordinator
+    added: set[str] = set()
+
+    @callback
+    def add_new() -> None:
+        new = [cid for cid in coordinator.data.cameras if cid not in added]
+        if not new:
+            return
+        added.update(new)
+        async_add_entities(
+            entity for cid in new for entity in build(coordinator, coordinator.data.cameras[cid])
+        )
+
+    @callback
+    def forget_removed() -> None:
+        added.intersection_update(coordinator.data.cameras)
+        add_new()
+
+    forget_removed()
+    entry.async_on_unload(coordinator.async_add_listener(forget_removed))

@@ -1,0 +1,251 @@
+"""Media browser: account → camera → recordings by day / time-lapse → playable item.
+
+Identifiers are ``entry_id[/camera_id[/kind[/day]]]`` for folders and
+``entry_id/camera_id/kind/item/<item_id>`` for playable items. Playing resolves to the
+integration's proxy path, which Home Assistant signs for the browser.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from urllib.parse import quote, unquote
+
+from homeassistant.components.media_player.const import MediaClass
+from homeassistant.components.media_player.errors import BrowseError
+from homeassistant.components.media_source import (
+    BrowseMediaSource,
+    MediaSource,
+    MediaSourceItem,
+    PlayMedia,
+    Unresolvable,
+)
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN
+from .coordinator import OmniCamConfigEntry
+from .vendors.errors import OmniCamError
+from .vendors.models import Camera, Capability, MediaKind, RecordedItem
+from .views import media_path
+
+KIND_CAPABILITY = {
+    MediaKind.RECORDING: Capability.RECORDINGS,
+    MediaKind.TIMELAPSE: Capability.TIMELAPSE,
+}
+KIND_TITLE = {
+    MediaKind.RECORDING: "Recordings",
+    MediaKind.TIMELAPSE: "Time-lapse",
+    MediaKind.EVENT: "Events",
+}
+ITEM = "item"
+
+
+async def async_get_media_source(hass: HomeAssistant) -> OmniCamMediaSource:
+    """Return the OmniCam media source."""
+    return OmniCamMediaSource(hass)
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+
+
+def item_title(item: RecordedItem) -> str:
+    """Return a title with local start time, duration and size."""
+    if item.kind is MediaKind.TIMELAPSE:
+        return item.title
+    parts = []
+    if item.start is not None:
+        start = dt_util.as_local(item.start)
+        parts.append(start.strftime("%H:%M:%S"))
+    if item.duration_seconds is not None:
+        parts.append(_duration(item.duration_seconds))
+    if item.size_bytes is not None:
+        parts.append(f"{item.size_bytes / 1_048_576:.0f} MB")
+    return " · ".join(parts) or item.title
+
+
+class OmniCamMediaSource(MediaSource):
+    """Recorded media of every OmniCam account."""
+
+    name = "OmniCam"
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Initialise the media source."""
+        super().__init__(DOMAIN)
+        self.hass = hass
+
+    def _entry(self, entry_id: str) -> OmniCamConfigEntry:
+        entry: OmniCamConfigEntry | None = self.hass.config_entries.async_get_entry(entry_id)
+        if entry is None or entry.domain != DOMAIN or entry.state is not ConfigEntryState.LOADED:
+            raise BrowseError(f"No loaded OmniCam account {entry_id}")
+        return entry
+
+    def _camera(self, entry: OmniCamConfigEntry, camera_id: str) -> Camera:
+        camera = entry.runtime_data.coordinator.data.cameras.get(camera_id)
+        if camera is None:
+            raise BrowseError(f"No camera {camera_id}")
+        return camera
+
+    @staticmethod
+    def _kind(camera: Camera, value: str) -> MediaKind:
+        try:
+            kind = MediaKind(value)
+        except ValueError:
+            raise BrowseError(f"No media kind {value}") from None
+        if kind not in KIND_CAPABILITY or not camera.has(KIND_CAPABILITY[kind]):
+            raise BrowseError(f"{camera.name} has no {value}")
+        return kind
+
+    async def async_resolve_media(self, item: MediaSourceItem) -> PlayMedia:
+        """Resolve an item to the signed-on-delivery proxy path."""
+        parts = [unquote(part) for part in (item.identifier or "").split("/")]
+        if len(parts) != 5 or parts[3] != ITEM:
+            raise Unresolvable(f"Not a playable OmniCam item: {item.identifier}")
+        entry_id, camera_id, kind_value, _, item_id = parts
+        try:
+            entry = self._entry(entry_id)
+            kind = self._kind(self._camera(entry, camera_id), kind_value)
+        except BrowseError as err:
+            raise Unresolvable(str(err)) from err
+        mime = "video/mp4"
+        return PlayMedia(
+            media_path(entry_id, quote(camera_id, safe=""), kind, quote(item_id, safe="")), mime
+        )
+
+    async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
+        """Browse accounts, cameras, kinds, days and items."""
+        parts = [unquote(part) for part in item.identifier.split("/")] if item.identifier else []
+        if not parts:
+            return self._root()
+        entry = self._entry(parts[0])
+        if len(parts) == 1:
+            return self._account(entry)
+        camera = self._camera(entry, parts[1])
+        if len(parts) == 2:
+            return self._camera_folder(entry, camera)
+        kind = self._kind(camera, parts[2])
+        try:
+            items = await entry.runtime_data.client.async_list_media(camera.id, kind)
+        except OmniCamError as err:
+            raise BrowseError(
+                f"Could not list {KIND_TITLE[kind].lower()} of {camera.name}: "
+                f"{entry.runtime_data.client.scrub(str(err))}"
+            ) from err
+        if len(parts) == 3:
+            if kind is MediaKind.RECORDING:
+                return self._days(entry, camera, kind, items)
+            return self._items(entry, camera, kind, items, title=KIND_TITLE[kind], parts=parts)
+        if len(parts) == 4:
+            day = parts[3]
+            chosen = [
+                i for i in items if i.start and dt_util.as_local(i.start).date().isoformat() == day
+            ]
+            return self._items(entry, camera, kind, chosen, title=day, parts=parts)
+        raise BrowseError(f"Unknown OmniCam folder {item.identifier}")
+
+    @staticmethod
+    def _ident(*parts: str) -> str:
+        return "/".join(quote(part, safe="") for part in parts)
+
+    def _folder(
+        self, identifier: str, title: str, children: list[BrowseMediaSource] | None = None
+    ) -> BrowseMediaSource:
+        return BrowseMediaSource(
+            domain=DOMAIN,
+            identifier=identifier,
+            media_class=MediaClass.DIRECTORY,
+            media_content_type="",
+            title=title,
+            can_play=False,
+            can_expand=True,
+            children=children,
+            children_media_class=MediaClass.VIDEO,
+        )
+
+    def _root(self) -> BrowseMediaSource:
+        entries = [
+            entry
+            for entry in self.hass.config_entries.async_entries(DOMAIN)
+            if entry.state is ConfigEntryState.LOADED
+        ]
+        children = [self._folder(self._ident(entry.entry_id), entry.title) for entry in entries]
+        return BrowseMediaSource(
+            domain=DOMAIN,
+            identifier=None,
+            media_class=MediaClass.DIRECTORY,
+            media_content_type="",
+            title=self.name,
+            can_play=False,
+            can_expand=True,
+            children=children,
+            children_media_class=MediaClass.DIRECTORY,
+        )
+
+    def _has_media(self, camera: Camera) -> bool:
+        return any(camera.has(cap) for cap in KIND_CAPABILITY.values())
+
+    def _account(self, entry: OmniCamConfigEntry) -> BrowseMediaSource:
+        cameras = sorted(
+            (c for c in entry.runtime_data.coordinator.data.cameras.values() if self._has_media(c)),
+            key=lambda c: c.name.lower(),
+        )
+        children = [self._folder(self._ident(entry.entry_id, c.id), c.name) for c in cameras]
+        return self._folder(self._ident(entry.entry_id), entry.title, children)
+
+    def _camera_folder(self, entry: OmniCamConfigEntry, camera: Camera) -> BrowseMediaSource:
+        children = [
+            self._folder(self._ident(entry.entry_id, camera.id, kind.value), KIND_TITLE[kind])
+            for kind, cap in KIND_CAPABILITY.items()
+            if camera.has(cap)
+        ]
+        return self._folder(self._ident(entry.entry_id, camera.id), camera.name, children)
+
+    def _days(
+        self, entry: OmniCamConfigEntry, camera: Camera, kind: MediaKind, items: list[RecordedItem]
+    ) -> BrowseMediaSource:
+        days: dict[date, int] = defaultdict(int)
+        for item in items:
+            if item.start is not None:
+                days[dt_util.as_local(item.start).date()] += 1
+        children = [
+            self._folder(
+                self._ident(entry.entry_id, camera.id, kind.value, day.isoformat()),
+                f"{day:%A %d %B %Y} ({count})",
+            )
+            for day, count in sorted(days.items(), reverse=True)
+        ]
+        return self._folder(
+            self._ident(entry.entry_id, camera.id, kind.value),
+            f"{camera.name} · {KIND_TITLE[kind]}",
+            children,
+        )
+
+    def _items(
+        self,
+        entry: OmniCamConfigEntry,
+        camera: Camera,
+        kind: MediaKind,
+        items: list[RecordedItem],
+        *,
+        title: str,
+        parts: list[str],
+    ) -> BrowseMediaSource:
+        children = [
+            BrowseMediaSource(
+                domain=DOMAIN,
+                identifier=self._ident(entry.entry_id, camera.id, kind.value, ITEM, item.id),
+                media_class=MediaClass.VIDEO,
+                media_content_type=item.mime_type,
+                title=item_title(item),
+                can_play=True,
+                can_expand=False,
+            )
+            for item in items
+        ]
+        return self._folder(self._ident(*parts), f"{camera.name} · {title}", children)

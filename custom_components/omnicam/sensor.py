@@ -1,0 +1,156 @@
+"""Sensors: live stream properties and cloud storage of a camera."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import EntityCategory, UnitOfDataRate, UnitOfInformation
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import OmniCamConfigEntry, OmniCamCoordinator
+from .entity import OmniCamEntity, async_add_camera_entities
+from .vendors.models import Camera, CameraStatus, Capability
+
+PARALLEL_UPDATES = 0
+
+type SensorValue = str | int | float | datetime | None
+
+SERVICE_LEVELS = ["basic", "standard", "professional", "ultimate"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OmniCamSensorDescription(SensorEntityDescription):
+    """How a sensor reads a camera's status."""
+
+    capability: Capability
+    value_fn: Callable[[CameraStatus], SensorValue]
+
+
+def _stream(read: Callable[..., SensorValue]) -> Callable[[CameraStatus], SensorValue]:
+    return lambda status: read(status.stream_info) if status.stream_info else None
+
+
+def _storage(read: Callable[..., SensorValue]) -> Callable[[CameraStatus], SensorValue]:
+    return lambda status: read(status.storage) if status.storage else None
+
+
+SENSORS: tuple[OmniCamSensorDescription, ...] = (
+    OmniCamSensorDescription(
+        key="service_level",
+        translation_key="service_level",
+        device_class=SensorDeviceClass.ENUM,
+        options=SERVICE_LEVELS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        capability=Capability.SERVICE_LEVEL,
+        value_fn=lambda status: status.service_level,
+    ),
+    OmniCamSensorDescription(
+        key="video_resolution",
+        translation_key="video_resolution",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        capability=Capability.STREAM_INFO,
+        value_fn=_stream(lambda info: info.resolution),
+    ),
+    OmniCamSensorDescription(
+        key="video_fps",
+        translation_key="video_fps",
+        native_unit_of_measurement="fps",
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        capability=Capability.STREAM_INFO,
+        value_fn=_stream(lambda info: info.fps),
+    ),
+    OmniCamSensorDescription(
+        key="video_codec",
+        translation_key="video_codec",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        capability=Capability.STREAM_INFO,
+        value_fn=_stream(lambda info: info.video_codec),
+    ),
+    OmniCamSensorDescription(
+        key="audio_codec",
+        translation_key="audio_codec",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        capability=Capability.STREAM_INFO,
+        value_fn=_stream(lambda info: info.audio_codec),
+    ),
+    OmniCamSensorDescription(
+        key="bandwidth",
+        translation_key="bandwidth",
+        device_class=SensorDeviceClass.DATA_RATE,
+        native_unit_of_measurement=UnitOfDataRate.MEGABITS_PER_SECOND,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        capability=Capability.STREAM_INFO,
+        value_fn=_stream(lambda info: info.bandwidth_mbps),
+    ),
+    OmniCamSensorDescription(
+        key="storage_size",
+        translation_key="storage_size",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.MEGABYTES,
+        state_class=SensorStateClass.MEASUREMENT,
+        capability=Capability.STORAGE_INFO,
+        value_fn=_storage(lambda info: info.total_size_mb),
+    ),
+    OmniCamSensorDescription(
+        key="storage_files",
+        translation_key="storage_files",
+        state_class=SensorStateClass.MEASUREMENT,
+        capability=Capability.STORAGE_INFO,
+        value_fn=_storage(lambda info: info.file_count),
+    ),
+    OmniCamSensorDescription(
+        key="first_recording",
+        translation_key="first_recording",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        capability=Capability.STORAGE_INFO,
+        value_fn=_storage(lambda info: info.first_recording),
+    ),
+    OmniCamSensorDescription(
+        key="last_recording",
+        translation_key="last_recording",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        capability=Capability.STORAGE_INFO,
+        value_fn=_storage(lambda info: info.last_recording),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: OmniCamConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors each camera's plan allows."""
+
+    def build(coordinator: OmniCamCoordinator, camera: Camera) -> list[OmniCamSensor]:
+        return [
+            OmniCamSensor(coordinator, camera, description)
+            for description in SENSORS
+            if camera.has(description.capability)
+        ]
+
+    async_add_camera_entities(entry, async_add_entities, build)
+
+
+class OmniCamSensor(OmniCamEntity, SensorEntity):
+    """A sensor of a camera."""
+
+    entity_description: OmniCamSensorDescription
+
+    @property
+    def native_value(self) -> SensorValue:
+        """Return the value from the camera's status."""
+        return self.entity_description.value_fn(self.status)

@@ -1,0 +1,102 @@
+"""Switches: the PIN lock of a camera's public stream."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import DOMAIN
+from .coordinator import OmniCamConfigEntry, OmniCamCoordinator
+from .entity import OmniCamEntity, async_add_camera_entities
+from .vendors.errors import AuthError, OmniCamError
+from .vendors.models import Camera, Capability, PinCode
+
+PARALLEL_UPDATES = 1
+
+PIN_LOCK = SwitchEntityDescription(
+    key="pin_lock",
+    translation_key="pin_lock",
+    entity_category=EntityCategory.CONFIG,
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: OmniCamConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a PIN lock switch to cameras whose plan has it."""
+
+    def build(coordinator: OmniCamCoordinator, camera: Camera) -> list[PinLockSwitch]:
+        if camera.has(Capability.PIN_LOCK):
+            return [PinLockSwitch(coordinator, camera, PIN_LOCK)]
+        return []
+
+    async_add_camera_entities(entry, async_add_entities, build)
+
+
+class PinLockSwitch(OmniCamEntity, SwitchEntity):
+    """Whether viewers must enter a PIN code; the codes themselves are never shown."""
+
+    @property
+    def available(self) -> bool:
+        """Return True when the PIN lock settings are known."""
+        return super().available and self.status.pin_lock is not None
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return True when the PIN lock is on."""
+        lock = self.status.pin_lock
+        return lock.enabled if lock else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return how many codes are set (never the codes)."""
+        lock = self.status.pin_lock
+        return {"pin_code_count": len(lock.codes) if lock else 0}
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Switch the PIN lock on."""
+        await self.async_set_pin_lock(enabled=True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Switch the PIN lock off."""
+        await self.async_set_pin_lock(enabled=False)
+
+    async def async_set_pin_codes(self, codes: list[str]) -> None:
+        """Replace the PIN codes; each is ``1234`` or ``1234:comment``."""
+        pins = []
+        for value in codes:
+            code, _, comment = value.strip().partition(":")
+            pins.append(PinCode(code.strip(), comment.strip()))
+        await self.async_set_pin_lock(codes=pins)
+
+    async def async_set_pin_lock(
+        self, *, enabled: bool | None = None, codes: list[PinCode] | None = None
+    ) -> None:
+        """Change the lock or its codes, then refresh."""
+        client = self.coordinator.client
+        try:
+            lock = await client.async_set_pin_lock(self.camera_id, enabled=enabled, codes=codes)
+        except ValueError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key=str(err)
+            ) from err
+        except AuthError as err:
+            self.coordinator.config_entry.async_start_reauth(self.hass)
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except OmniCamError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="command_failed",
+                translation_placeholders={"error": client.scrub(str(err))},
+            ) from err
+        self.coordinator.async_update_status(self.camera_id, replace(self.status, pin_lock=lock))

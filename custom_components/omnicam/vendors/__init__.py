@@ -1,0 +1,15 @@
+"""Vendor clients for OmniCam, free of Home Assistant.
+
+`VENDORS` maps a vendor key to its client class; the config flow offers exactly these.
+"""
+
+from __future__ import annotations
+
+from .base import VendorClient
+from .ipcamlive import IPCamLiveClient
+
+VENDORS: dict[str, type[VendorClient]] = {
+    IPCamLiveClient.vendor: IPCamLiveClient,
+}
+
+__all__ = ["VENDORS", "VendorClient"]

@@ -1,0 +1,157 @@
+"""The small vocabulary every vendor client speaks, free of Home Assistant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Capability(StrEnum):
+    """What a camera can do; an entity exists only for capabilities a camera has."""
+
+    LIVE_STREAM = "live_stream"
+    SNAPSHOT = "snapshot"
+    STREAM_STATE = "stream_state"
+    SERVER_STATE = "server_state"
+    SERVICE_LEVEL = "service_level"
+    STREAM_INFO = "stream_info"
+    STORAGE_INFO = "storage_info"
+    RECORDINGS = "recordings"
+    TIMELAPSE = "timelapse"
+    PIN_LOCK = "pin_lock"
+
+
+class StreamKind(StrEnum):
+    """How a live stream is delivered."""
+
+    HLS = "hls"
+    RTSP = "rtsp"
+
+
+class MediaKind(StrEnum):
+    """Kinds of recorded items shown in the Media browser."""
+
+    RECORDING = "recording"
+    TIMELAPSE = "timelapse"
+    EVENT = "event"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """The account a config entry stands for. `unique_id` is stable and never a secret."""
+
+    unique_id: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Camera:
+    """One camera (or recorder channel) of an account."""
+
+    id: str
+    name: str
+    manufacturer: str
+    model: str | None = None
+    enabled: bool = True
+    capabilities: frozenset[Capability] = frozenset()
+    sw_version: str | None = None
+
+    def has(self, capability: Capability) -> bool:
+        """Return True when the camera has the capability."""
+        return capability in self.capabilities
+
+
+@dataclass(frozen=True, slots=True)
+class StreamInfo:
+    """Properties of a camera's live stream."""
+
+    width: int | None = None
+    height: int | None = None
+    video_codec: str | None = None
+    fps: float | None = None
+    audio_codec: str | None = None
+    bandwidth_mbps: float | None = None
+
+    @property
+    def resolution(self) -> str | None:
+        """Return the resolution as WIDTHxHEIGHT."""
+        if self.width is None or self.height is None:
+            return None
+        return f"{self.width}x{self.height}"
+
+
+@dataclass(frozen=True, slots=True)
+class StorageInfo:
+    """Summary of a camera's cloud storage."""
+
+    total_size_mb: float | None = None
+    file_count: int | None = None
+    first_recording: datetime | None = None
+    last_recording: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PinLock:
+    """PIN lock settings. `codes` are secrets: never log or expose them."""
+
+    enabled: bool
+    codes: tuple[PinCode, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PinCode:
+    """One PIN code with an optional comment."""
+
+    code: str = field(repr=False)
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CameraStatus:
+    """What is known about a camera right now; None means unknown."""
+
+    stream_connected: bool | None = None
+    server_online: bool | None = None
+    service_level: str | None = None
+    stream_info: StreamInfo | None = None
+    storage: StorageInfo | None = None
+    pin_lock: PinLock | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSource:
+    """Where a live stream can be opened, and how often it must be looked up again."""
+
+    url: str = field(repr=False)
+    kind: StreamKind
+    refresh_seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedItem:
+    """A recording, event or time-lapse that can be played."""
+
+    id: str
+    kind: MediaKind
+    title: str
+    start: datetime | None = None
+    end: datetime | None = None
+    size_bytes: int | None = None
+    mime_type: str = "video/mp4"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """Return the duration in seconds when start and end are known."""
+        if self.start is None or self.end is None:
+            return None
+        return (self.end - self.start).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class MediaLocation:
+    """Where the proxy fetches a recorded item from. Never sent to the browser."""
+
+    url: str = field(repr=False)
+    mime_type: str = "video/mp4"
+    headers: dict[str, str] = field(default_factory=dict, repr=False)

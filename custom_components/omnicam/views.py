@@ -1,0 +1,152 @@
+"""Authenticated proxy for recorded media: the browser never sees a vendor URL or secret.
+
+Paths carry every parameter (HA signs only relative paths without a query string):
+``/api/omnicam/media/<entry_id>/<camera_id>/<kind>/<item_id>``.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+import time
+from typing import TYPE_CHECKING
+
+import aiohttp
+from aiohttp import hdrs, web
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.http import HomeAssistantView
+
+from .const import DOMAIN, LOGGER, MEDIA_LOCATION_CACHE_SECONDS, MEDIA_URL
+from .vendors.base import redact_url
+from .vendors.errors import NotFound, NotSupported, OmniCamError
+from .vendors.models import MediaKind, MediaLocation
+
+if TYPE_CHECKING:
+    from .coordinator import OmniCamConfigEntry
+
+_PASS_HEADERS = (
+    hdrs.CONTENT_TYPE,
+    hdrs.CONTENT_LENGTH,
+    hdrs.CONTENT_RANGE,
+    hdrs.ACCEPT_RANGES,
+    hdrs.LAST_MODIFIED,
+    hdrs.ETAG,
+)
+_PROXY_TIMEOUT = aiohttp.ClientTimeout(total=None, connect=15, sock_read=60)
+
+
+def media_path(entry_id: str, camera_id: str, kind: MediaKind, item_id: str) -> str:
+    """Return the proxy path of a recorded item."""
+    return MEDIA_URL.format(
+        entry_id=entry_id, camera_id=camera_id, kind=kind.value, item_id=item_id
+    )
+
+
+class OmniCamMediaView(HomeAssistantView):
+    """Stream a recorded item from the vendor to an authenticated browser."""
+
+    url = MEDIA_URL
+    name = "api:omnicam:media"
+    requires_auth = True
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Keep Home Assistant."""
+        self.hass = hass
+
+    async def get(
+        self,
+        request: web.Request,
+        entry_id: str,
+        camera_id: str,
+        kind: str,
+        item_id: str,
+    ) -> web.StreamResponse:
+        """Proxy the item, passing Range requests through."""
+        entry: OmniCamConfigEntry | None = self.hass.config_entries.async_get_entry(entry_id)
+        if (
+            entry is None
+            or entry.domain != DOMAIN
+            or entry.state is not ConfigEntryState.LOADED
+            or kind not in {member.value for member in MediaKind}
+        ):
+            raise web.HTTPNotFound
+        try:
+            location = await self._async_location(entry, camera_id, MediaKind(kind), item_id)
+        except (NotFound, NotSupported) as err:
+            raise web.HTTPNotFound(text=str(err)) from None
+        except OmniCamError as err:
+            LOGGER.warning(
+                "Media %s not found: %s", item_id, entry.runtime_data.client.scrub(str(err))
+            )
+            raise web.HTTPBadGateway from None
+        return await self._async_proxy(request, location)
+
+    async def _async_location(
+        self, entry: OmniCamConfigEntry, camera_id: str, kind: MediaKind, item_id: str
+    ) -> MediaLocation:
+        """Resolve the item, remembering it for the Range requests that follow."""
+        runtime = entry.runtime_data
+        if camera_id not in runtime.coordinator.data.cameras:
+            raise NotFound(f"no camera {camera_id}")
+        key = (camera_id, kind.value, item_id)
+        now = time.monotonic()
+        cached = runtime.media_locations.get(key)
+        if cached is not None and now - cached[0] < MEDIA_LOCATION_CACHE_SECONDS:
+            return cached[1]
+        location = await runtime.client.async_get_media_location(camera_id, kind, item_id)
+        for old in [
+            k
+            for k, (at, _) in runtime.media_locations.items()
+            if now - at >= MEDIA_LOCATION_CACHE_SECONDS
+        ]:
+            del runtime.media_locations[old]
+        runtime.media_locations[key] = (now, location)
+        return location
+
+    async def _async_proxy(
+        self, request: web.Request, location: MediaLocation
+    ) -> web.StreamResponse:
+        headers = dict(location.headers)
+        if hdrs.RANGE in request.headers:
+            headers[hdrs.RANGE] = request.headers[hdrs.RANGE]
+        session = async_get_clientsession(self.hass)
+        try:
+            upstream = await session.get(location.url, headers=headers, timeout=_PROXY_TIMEOUT)
+        except (aiohttp.ClientError, TimeoutError) as err:
+            LOGGER.warning(
+                "Media at %s not reachable: %s", redact_url(location.url), type(err).__name__
+            )
+            raise web.HTTPBadGateway from None
+        try:
+            if upstream.status not in (HTTPStatus.OK, HTTPStatus.PARTIAL_CONTENT):
+                if upstream.status in (HTTPStatus.NOT_FOUND, HTTPStatus.GONE):
+                    raise web.HTTPNotFound
+                if upstream.status == HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE:
+                    raise web.HTTPRequestRangeNotSatisfiable(
+                        headers={
+                            k: v for k, v in upstream.headers.items() if k == hdrs.CONTENT_RANGE
+                        }
+                    )
+                raise web.HTTPBadGateway
+            response = web.StreamResponse(status=upstream.status)
+            for header in _PASS_HEADERS:
+                if header in upstream.headers:
+                    response.headers[header] = upstream.headers[header]
+            if hdrs.CONTENT_TYPE not in response.headers:
+                response.content_type = location.mime_type
+            response.headers[hdrs.CACHE_CONTROL] = "private, max-age=300"
+            await response.prepare(request)
+            try:
+                async for chunk in upstream.content.iter_chunked(64 * 1024):
+                    await response.write(chunk)
+            except (aiohttp.ClientError, TimeoutError) as err:
+                # The vendor broke off: end our answer; the player sees a short file.
+                LOGGER.warning(
+                    "Media at %s broke off: %s", redact_url(location.url), type(err).__name__
+                )
+                return response
+            await response.write_eof()
+            return response
+        finally:
+            upstream.release()

@@ -1,0 +1,83 @@
+"""Fixtures: real Home Assistant, real vendor simulators on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Generator
+import logging
+import socket
+from unittest.mock import PropertyMock, patch
+
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.omnicam.const import DOMAIN
+from tests.simulators.ipcamlive import IPCamLiveSimulator
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load custom_components/omnicam."""
+
+
+@pytest.fixture(autouse=True)
+def debug_logs(caplog: pytest.LogCaptureFixture) -> None:
+    """Capture everything at DEBUG, so that secret scans see every line."""
+    caplog.set_level(logging.DEBUG)
+
+
+@pytest.fixture
+async def ipcamlive(socket_enabled: None) -> AsyncGenerator[IPCamLiveSimulator]:
+    """Run an IPCamLive simulator on loopback (sockets allowed for this test)."""
+    sim = IPCamLiveSimulator()
+    sim.draw_snapshots = False
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+def ipcamlive_entry(sim: IPCamLiveSimulator, **data: str) -> MockConfigEntry:
+    """Return a config entry for the simulated IPCamLive account."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="IPCamLive",
+        unique_id="ipcamlive-test",
+        data={"vendor": "ipcamlive", "api_key": sim.secret, "url": sim.url} | data,
+    )
+
+
+@pytest.fixture
+async def loaded_entry(hass: HomeAssistant, ipcamlive: IPCamLiveSimulator) -> MockConfigEntry:
+    """Set up an IPCamLive entry against the simulator."""
+    entry = ipcamlive_entry(ipcamlive)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+def assert_no_secret(caplog: pytest.LogCaptureFixture, *secrets: str) -> None:
+    """Fail when any captured log line holds a secret."""
+    for record in caplog.records:
+        text = record.getMessage() + (record.exc_text or "")
+        for secret in secrets:
+            assert secret not in text, f"secret leaked in log: {record.name}"
+
+
+@pytest.fixture
+def closed_port(socket_enabled: None) -> int:
+    """Return a loopback port where nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Create entities that are disabled by default as enabled, for snapshots."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield

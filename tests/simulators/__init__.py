@@ -1,0 +1,1 @@
+"""Vendor simulators: real aiohttp servers that follow the vendors' API documents."""

@@ -1,0 +1,93 @@
+"""Small media the simulators serve: JPEG snapshots and MP4 clips."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+import io
+
+from aiohttp import web
+
+# A valid 1x1 JPEG, used when Pillow is not at hand.
+_TINY_JPEG = bytes.fromhex(
+    "ffd8ffe000104a46494600010100000100010000ffdb004300080606070605080707070909080a0c"
+    "140d0c0b0b0c1912130f141d1a1f1e1d1a1c1c20242e2720222c231c1c2837292c30313434341f27"
+    "393d38323c2e333432ffc0000b080001000101011100ffc4001f0000010501010101010100000000"
+    "000000000102030405060708090a0bffc400b5100002010303020403050504040000017d01020300"
+    "041105122131410613516107227114328191a1082342b1c11552d1f02433627282090a161718191a"
+    "25262728292a3435363738393a434445464748494a535455565758595a636465666768696a737475"
+    "767778797a838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9ba"
+    "c2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9faffda"
+    "0008010100003f00fbd3ffd9"
+)
+
+
+def snapshot_jpeg(label: str, *, draw: bool = True) -> bytes:
+    """Return a JPEG showing the label and the time, or a tiny JPEG."""
+    if not draw:
+        return _TINY_JPEG
+    try:
+        from PIL import Image, ImageDraw
+    except ImportError:  # pragma: no cover - Pillow comes with Home Assistant
+        return _TINY_JPEG
+    image = Image.new("RGB", (640, 360), (30, 60, 90))
+    pen = ImageDraw.Draw(image)
+    pen.rectangle((0, 300, 640, 360), fill=(10, 20, 30))
+    pen.text((20, 20), label, fill=(255, 255, 255))
+    pen.text((20, 320), datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"), fill=(255, 220, 0))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=70)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=4)
+def mp4_clip(seconds: int = 2) -> bytes:
+    """Return a playable H.264 MP4 clip when PyAV can encode one, else a stub MP4."""
+    try:
+        import av
+        import numpy as np
+
+        out = io.BytesIO()
+        with av.open(out, "w", format="mp4") as container:
+            stream = container.add_stream("libx264", rate=10)
+            stream.width, stream.height, stream.pix_fmt = 320, 180, "yuv420p"
+            for i in range(seconds * 10):
+                frame = np.zeros((180, 320, 3), dtype=np.uint8)
+                frame[:, : (i * 16) % 320] = (40, 120, 200)
+                for packet in stream.encode(av.VideoFrame.from_ndarray(frame, "rgb24")):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+        return out.getvalue()
+    except Exception:
+        # ftyp + free boxes: enough for a proxy test, not for a player.
+        return (
+            b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
+            + b"\x00\x00\x10\x08free"
+            + bytes(range(256)) * 16
+        )
+
+
+def ranged(request: web.Request, body: bytes, content_type: str) -> web.Response:
+    """Answer with body, honouring a single ``Range: bytes=a-b`` request."""
+    header = request.headers.get("Range", "")
+    total = len(body)
+    if header.startswith("bytes="):
+        first, _, last = header[6:].split(",")[0].partition("-")
+        try:
+            if first:
+                start, end = int(first), int(last) if last else total - 1
+            else:
+                start, end = max(0, total - int(last)), total - 1
+        except ValueError:
+            start, end = -1, -1
+        if not 0 <= start <= end or start >= total:
+            return web.Response(status=416, headers={"Content-Range": f"bytes */{total}"})
+        end = min(end, total - 1)
+        return web.Response(
+            status=206,
+            body=body[start : end + 1],
+            content_type=content_type,
+            headers={"Content-Range": f"bytes {start}-{end}/{total}", "Accept-Ranges": "bytes"},
+        )
+    return web.Response(body=body, content_type=content_type, headers={"Accept-Ranges": "bytes"})

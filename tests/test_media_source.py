@@ -1,0 +1,198 @@
+"""Media browser: browse → resolve → play through the signed proxy."""
+
+from __future__ import annotations
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import media_source
+from homeassistant.components.media_player import BrowseError
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.omnicam.const import DOMAIN
+from tests.conftest import assert_no_secret
+from tests.simulators.ipcamlive import IPCamLiveSimulator
+
+GARDEN = "55c9f405218d1"
+
+
+@pytest.fixture(autouse=True)
+async def media(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Load the media source integration; keep the clock fixed."""
+    freezer.move_to("2026-11-21 12:00:00+00:00")
+    await hass.config.async_set_time_zone("Europe/Amsterdam")
+    assert await async_setup_component(hass, "media_source", {})
+
+
+async def _browse(hass: HomeAssistant, path: str = "") -> media_source.BrowseMediaSource:
+    return await media_source.async_browse_media(
+        hass, f"media-source://{DOMAIN}/{path}".rstrip("/")
+    )
+
+
+async def test_browse_tree(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
+    root = await _browse(hass)
+    assert [child.title for child in root.children] == ["IPCamLive"]
+    account = await _browse(hass, loaded_entry.entry_id)
+    # Only cameras whose plan records are listed.
+    assert [child.title for child in account.children] == [
+        "Front Garden",
+        "Old Barn",
+        "Parking & Gate",
+    ]
+    camera = await _browse(hass, f"{loaded_entry.entry_id}/{GARDEN}")
+    assert [child.title for child in camera.children] == ["Recordings", "Time-lapse"]
+    parking = await _browse(hass, f"{loaded_entry.entry_id}/55f1d712e8195")
+    assert [child.title for child in parking.children] == ["Recordings"]
+
+    days = await _browse(hass, f"{loaded_entry.entry_id}/{GARDEN}/recording")
+    assert [child.title for child in days.children] == ["Friday 20 November 2026 (6)"]
+    day = await _browse(hass, days.children[0].identifier)
+    titles = [child.title for child in day.children]
+    # Newest first, in local time, with duration and size.
+    assert titles[0] == "14:15:00 · 14 min 55 s · 35 MB"
+    assert titles[-1] == "13:00:00 · 14 min 55 s · 30 MB"
+    assert all(child.can_play for child in day.children)
+
+    lapse = await _browse(hass, f"{loaded_entry.entry_id}/{GARDEN}/timelapse")
+    assert [child.title for child in lapse.children][:2] == ["2026-11-21", "2026-11-20"]
+    assert lapse.children[-1].title == "Long-lapse"
+    assert len(lapse.children) == 8
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "missing-entry",
+        "{entry}/nope",
+        "{entry}/5a0c1b2d3e4f5/recording",
+        "{entry}/55f1d712e8195/timelapse",
+        "{entry}/" + GARDEN + "/bogus",
+        "{entry}/" + GARDEN + "/recording/2026-11-20/extra",
+    ],
+)
+async def test_browse_errors(hass: HomeAssistant, loaded_entry: MockConfigEntry, path: str) -> None:
+    with pytest.raises(BrowseError):
+        await _browse(hass, path.format(entry=loaded_entry.entry_id))
+
+
+async def test_browse_when_vendor_fails(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, ipcamlive: IPCamLiveSimulator
+) -> None:
+    ipcamlive.fail = "html"
+    with pytest.raises(BrowseError):
+        await _browse(hass, f"{loaded_entry.entry_id}/{GARDEN}/recording")
+
+
+async def test_play_through_signed_proxy(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    ipcamlive: IPCamLiveSimulator,
+    hass_ws_client,  # type: ignore[no-untyped-def]
+    hass_client_no_auth,  # type: ignore[no-untyped-def]
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    day = await _browse(hass, f"{loaded_entry.entry_id}/{GARDEN}/recording/2026-11-20")
+    ws = await hass_ws_client(hass)
+    await ws.send_json_auto_id(
+        {"type": "media_source/resolve_media", "media_content_id": day.children[0].media_content_id}
+    )
+    response = await ws.receive_json()
+    assert response["success"], response
+    url = response["result"]["url"]
+    assert url.startswith(f"/api/omnicam/media/{loaded_entry.entry_id}/{GARDEN}/recording/")
+    assert "authSig=" in url
+    assert ipcamlive.secret not in url
+    assert response["result"]["mime_type"] == "video/mp4"
+
+    client = await hass_client_no_auth()
+    full = await client.get(url)
+    assert full.status == 200
+    body = await full.read()
+    assert body[4:8] == b"ftyp"
+    ranged = await client.get(url, headers={"Range": "bytes=0-99"})
+    assert ranged.status == 206
+    assert ranged.headers["Content-Range"] == f"bytes 0-99/{len(body)}"
+    assert len(await ranged.read()) == 100
+    # Location looked up once, for all of the browser's range requests.
+    assert ipcamlive.requests["getcamerastoragefiles"] == 2
+
+    # Without the signature the proxy refuses.
+    unsigned = await client.get(url.split("?")[0])
+    assert unsigned.status == 401
+    assert_no_secret(caplog, ipcamlive.secret)
+
+
+async def test_play_timelapse(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    ipcamlive: IPCamLiveSimulator,
+    hass_client,  # type: ignore[no-untyped-def]
+) -> None:
+    lapse = await _browse(hass, f"{loaded_entry.entry_id}/{GARDEN}/timelapse")
+    client = await hass_client()
+    for child in (lapse.children[0], lapse.children[-1]):
+        play = await media_source.async_resolve_media(hass, child.media_content_id, None)
+        response = await client.get(play.url)
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "video/mp4"
+    assert ipcamlive.requests["timelapse_file"] == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("{entry}/55c9f405218d1/recording/999999", 404),
+        ("{entry}/55c9f405218d1/timelapse/yesterday", 404),
+        ("{entry}/nope/recording/1", 404),
+        ("{entry}/55c9f405218d1/bogus/1", 404),
+        ("not-an-entry/55c9f405218d1/recording/1", 404),
+        ("{entry}/5a0c1b2d3e4f5/recording/1", 404),
+    ],
+)
+async def test_proxy_not_found(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hass_client,
+    path: str,
+    status: int,  # type: ignore[no-untyped-def]
+) -> None:
+    client = await hass_client()
+    response = await client.get(f"/api/omnicam/media/{path.format(entry=loaded_entry.entry_id)}")
+    assert response.status == status
+
+
+async def test_proxy_vendor_failures(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    ipcamlive: IPCamLiveSimulator,
+    hass_client,  # type: ignore[no-untyped-def]
+) -> None:
+    client = await hass_client()
+    ipcamlive.fail = "500"
+    response = await client.get(
+        f"/api/omnicam/media/{loaded_entry.entry_id}/{GARDEN}/recording/141600"
+    )
+    assert response.status == 502
+    ipcamlive.fail = None
+    # A file the listing names but the storage server no longer has.
+    ipcamlive.cameras[GARDEN].files[0]["name"] = "deleted.mp4"
+    del ipcamlive.cameras[GARDEN].files[0]["name"]
+    ipcamlive.cameras[GARDEN].files[0]["name"] = "gone.mp4"
+    response = await client.get(
+        f"/api/omnicam/media/{loaded_entry.entry_id}/{GARDEN}/recording/141600"
+    )
+    assert response.status in (200, 404)
+
+
+async def test_resolve_errors(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
+    for identifier in (
+        "x",
+        f"{loaded_entry.entry_id}/{GARDEN}/recording/item",
+        f"{loaded_entry.entry_id}/nope/recording/item/1",
+    ):
+        with pytest.raises(media_source.Unresolvable):
+            await media_source.async_resolve_media(
+                hass, f"media-source://{DOMAIN}/{identifier}", None
+            )
