@@ -26,7 +26,7 @@ simulator agrees:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 import hashlib
@@ -302,7 +302,6 @@ class IPCamLiveClient(VendorClient):
         known = self._probed.get(alias)
         if known is None or known[0] != service:
             self._probed[alias] = (service, await self._probe(alias))
-            self._slow.pop(alias, None)
         return Camera(
             id=alias,
             name=plain_name(str(row.get("name") or ""), alias),
@@ -313,26 +312,23 @@ class IPCamLiveClient(VendorClient):
         )
 
     async def _probe(self, alias: str) -> frozenset[Capability]:
-        """Find which features the camera's plan has; absent ones are logged once."""
-        probes: dict[tuple[Capability, ...], Callable[[], Awaitable[Any]]] = {
-            (Capability.STREAM_INFO,): lambda: self._call("getstreaminfo", alias=alias),
-            (Capability.STORAGE_INFO, Capability.RECORDINGS): lambda: self._call(
-                "getcamerastorageinfo", alias=alias
-            ),
-            (Capability.TIMELAPSE,): lambda: self._call("gettimelapseurl", alias=alias),
-            (Capability.PIN_LOCK,): lambda: self._call("getcamerapins", alias=alias),
+        """Find which features the camera's plan has; absent ones are logged once.
+
+        What the probes read is kept as the camera's first slow-changing status, so the
+        first poll does not ask for it again.
+        """
+        probes: dict[tuple[Capability, ...], Awaitable[Any]] = {
+            (Capability.STREAM_INFO,): self._stream_info(alias),
+            (Capability.STORAGE_INFO, Capability.RECORDINGS): self._storage_info(alias),
+            (Capability.TIMELAPSE,): self._call("gettimelapseurl", alias=alias),
+            (Capability.PIN_LOCK,): self._pin_lock(alias),
         }
-        results = await asyncio.gather(
-            *(probe() for probe in probes.values()), return_exceptions=True
-        )
+        results = await asyncio.gather(*probes.values(), return_exceptions=True)
         found = set(_ALWAYS)
         for caps, result in zip(probes, results, strict=True):
             if isinstance(result, NotSupported):
                 _LOGGER.debug(
-                    "IPCamLive camera %s: %s not created (%s)",
-                    alias,
-                    ", ".join(caps),
-                    result,
+                    "IPCamLive camera %s: %s not created (%s)", alias, ", ".join(caps), result
                 )
             elif isinstance(result, BaseException) and not isinstance(
                 result, Unavailable | BadResponse | VendorError
@@ -341,6 +337,14 @@ class IPCamLiveClient(VendorClient):
             else:
                 # Available, or unknown for now (camera offline, odd answer): keep it.
                 found.update(caps)
+        stream_info, storage, _, pin_lock = (
+            None if isinstance(result, BaseException) else result for result in results
+        )
+        self._slow[alias] = (
+            time.monotonic(),
+            CameraStatus(stream_info=stream_info, storage=storage, pin_lock=pin_lock),
+        )
+        self._was_connected[alias] = stream_info is not None
         return frozenset(found)
 
     # -- status ------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Benchmarks: request counts and timings against the simulators (scripts/bench)."""

@@ -1,0 +1,201 @@
+"""Run the OmniCam demo: simulators, a real Home Assistant, onboarding and accounts.
+
+Started by ``scripts/develop``. The Home Assistant configuration lives in ``.develop/``
+and is kept between runs; delete that folder to start from scratch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+from pathlib import Path
+import signal
+import sys
+from typing import Any
+
+import aiohttp
+
+from tests.simulators.ipcamlive import IPCamLiveSimulator
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENT_ID = "http://127.0.0.1:8123/"
+USER, PASSWORD = "demo", "demo"
+
+CONFIGURATION = """\
+# Written by scripts/develop. default_config needs go2rtc, so the demo lists what it uses.
+homeassistant:
+  name: OmniCam demo
+  unit_system: metric
+  time_zone: UTC
+  country: NL
+  currency: EUR
+http:
+  server_host: 127.0.0.1
+  server_port: {port}
+frontend:
+config:
+history:
+logbook:
+media_source:
+stream:
+logger:
+  default: warning
+  logs:
+    custom_components.omnicam: debug
+"""
+
+
+def log(message: str) -> None:
+    print(f"[develop] {message}", flush=True)
+
+
+def prepare_config(config: Path, port: int) -> None:
+    """Write the configuration and link the integration into it."""
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "configuration.yaml").write_text(CONFIGURATION.format(port=port))
+    components = config / "custom_components"
+    components.mkdir(exist_ok=True)
+    link = components / "omnicam"
+    if not link.is_symlink():
+        link.symlink_to(ROOT / "custom_components" / "omnicam")
+    storage = config / ".storage"
+    storage.mkdir(exist_ok=True)
+    onboarding = storage / "onboarding"
+    if not onboarding.exists():
+        # Every step but the user is done up front; the user is made through the API.
+        # (The core_config step would start flows for integrations the demo has not.)
+        onboarding.write_text(
+            json.dumps(
+                {
+                    "version": 4,
+                    "minor_version": 1,
+                    "key": "onboarding",
+                    "data": {"done": ["core_config", "analytics", "integration"]},
+                }
+            )
+        )
+
+
+async def wait_for_http(session: aiohttp.ClientSession, url: str, hass: asyncio.subprocess.Process) -> None:
+    """Wait until Home Assistant answers (the first start installs the frontend)."""
+    for _ in range(900):
+        if hass.returncode is not None:
+            raise SystemExit(f"Home Assistant stopped (exit code {hass.returncode}); see the log above")
+        with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+            async with session.get(f"{url}/api/onboarding", timeout=aiohttp.ClientTimeout(total=2)) as resp:
+                if resp.status in (200, 401, 404):
+                    return
+        await asyncio.sleep(1)
+    raise SystemExit("Home Assistant did not start within 15 minutes")
+
+
+async def onboard(session: aiohttp.ClientSession, url: str) -> None:
+    """Create the demo user and finish onboarding, once."""
+    async with session.get(f"{url}/api/onboarding") as resp:
+        steps = {step["step"]: step["done"] for step in await resp.json()} if resp.status == 200 else {}
+    if steps.get("user") is False:
+        async with session.post(
+            f"{url}/api/onboarding/users",
+            json={"client_id": CLIENT_ID, "name": "Demo", "username": USER, "password": PASSWORD, "language": "en"},
+        ) as resp:
+            resp.raise_for_status()
+        log("created user demo / demo")
+
+
+async def login(session: aiohttp.ClientSession, url: str) -> str:
+    """Log in as the demo user through the normal login flow; return an access token."""
+    async with session.post(
+        f"{url}/auth/login_flow",
+        json={"client_id": CLIENT_ID, "handler": ["homeassistant", None], "redirect_uri": CLIENT_ID},
+    ) as resp:
+        flow = await resp.json()
+    async with session.post(
+        f"{url}/auth/login_flow/{flow['flow_id']}",
+        json={"client_id": CLIENT_ID, "username": USER, "password": PASSWORD},
+    ) as resp:
+        result = await resp.json()
+    async with session.post(
+        f"{url}/auth/token",
+        data={"grant_type": "authorization_code", "code": result["result"], "client_id": CLIENT_ID},
+    ) as resp:
+        resp.raise_for_status()
+        return str((await resp.json())["access_token"])
+
+
+async def add_account(
+    session: aiohttp.ClientSession, url: str, token: str, vendor: str, data: dict[str, Any]
+) -> None:
+    """Add a vendor account through the config flow, as a person would."""
+    headers = {"Authorization": f"Bearer {token}"}
+    api = f"{url}/api/config/config_entries"
+    async with session.get(f"{api}/entry", params={"domain": "omnicam"}, headers=headers) as resp:
+        entries = await resp.json()
+    if any(entry.get("title", "").startswith(vendor_title(vendor)) for entry in entries):
+        return
+    async with session.post(f"{api}/flow", json={"handler": "omnicam"}, headers=headers) as resp:
+        flow = await resp.json()
+    async with session.post(f"{api}/flow/{flow['flow_id']}", json={"next_step_id": vendor}, headers=headers) as resp:
+        flow = await resp.json()
+    async with session.post(f"{api}/flow/{flow['flow_id']}", json=data, headers=headers) as resp:
+        result = await resp.json()
+    if result.get("type") != "create_entry":
+        raise SystemExit(f"adding the {vendor} account failed: {result}")
+    log(f"added the {vendor} account: {result['title']}")
+
+
+def vendor_title(vendor: str) -> str:
+    return {"ipcamlive": "IPCamLive"}[vendor]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=8123, help="Home Assistant's port")
+    parser.add_argument("--config", type=Path, default=ROOT / ".develop" / "config")
+    args = parser.parse_args()
+    url = f"http://127.0.0.1:{args.port}"
+
+    ipcamlive = IPCamLiveSimulator(secret="demo-ipcamlive-secret")
+    await ipcamlive.start(port=8701)
+    log(f"IPCamLive simulator on {ipcamlive.url} ({len(ipcamlive.cameras)} cameras)")
+
+    prepare_config(args.config, args.port)
+    log(f"starting Home Assistant with {args.config} (the first start installs the frontend)")
+    hass = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "hass"), "-c", str(args.config), env=os.environ.copy()
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with aiohttp.ClientSession() as session:
+            await wait_for_http(session, url, hass)
+            await onboard(session, url)
+            token = await login(session, url)
+            await add_account(session, url, token, "ipcamlive", {"api_key": ipcamlive.secret, "url": ipcamlive.url})
+        log("")
+        log(f"Ready: open {url} and log in as demo / demo.")
+        log("  Overview: the simulated cameras with live snapshots, sensors and the PIN lock.")
+        log("  Media > OmniCam: recordings by day and time-lapses.")
+        log("  Settings > Devices & services > OmniCam: the account and its devices.")
+        log("Press Ctrl-C to stop.")
+        waiter = asyncio.ensure_future(hass.wait())
+        stopper = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if hass.returncode is None:
+            log("stopping Home Assistant")
+            hass.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(hass.wait(), 60)
+            except TimeoutError:
+                hass.kill()
+        await ipcamlive.stop()
+        log("stopped")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
