@@ -11,12 +11,12 @@ import os
 import resource
 import time
 
+from homeassistant.components.camera import async_get_image
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.omnicam.const import DOMAIN
-from homeassistant.components.camera import async_get_image
-from homeassistant.core import HomeAssistant
 from tests.simulators.ipcamlive import IPCamLiveSimulator, SimCamera
 
 CAMERAS = int(os.environ.get("BENCH_CAMERAS", "200"))
@@ -35,7 +35,9 @@ def quiet(caplog: pytest.LogCaptureFixture) -> None:
 async def test_bench_ipcamlive(hass: HomeAssistant, socket_enabled: None) -> None:
     sim = IPCamLiveSimulator(
         cameras=[
-            SimCamera(f"cam{i:05d}", f"Camera {i}", PLANS[i % 4], storage=i % 3 != 0, pinlock=i % 2 == 0)
+            SimCamera(
+                f"cam{i:05d}", f"Camera {i}", PLANS[i % 4], storage=i % 3 != 0, pinlock=i % 2 == 0
+            )
             for i in range(CAMERAS)
         ]
     )
@@ -44,7 +46,9 @@ async def test_bench_ipcamlive(hass: HomeAssistant, socket_enabled: None) -> Non
     rows: list[tuple[str, str]] = []
     try:
         entry = MockConfigEntry(
-            domain=DOMAIN, unique_id="bench", data={"vendor": "ipcamlive", "api_key": sim.secret, "url": sim.url}
+            domain=DOMAIN,
+            unique_id="bench",
+            data={"vendor": "ipcamlive", "api_key": sim.secret, "url": sim.url},
         )
         entry.add_to_hass(hass)
         rss = _rss_mb()
@@ -75,7 +79,12 @@ async def test_bench_ipcamlive(hass: HomeAssistant, socket_enabled: None) -> Non
         sim.requests.clear()
         for _ in range(10):
             await async_get_image(hass, "camera.camera_1")
-        rows.append(("10 dashboard refreshes of one snapshot", f"{sim.requests['snapshot']} image fetch(es)"))
+        rows.append(
+            (
+                "10 dashboard refreshes of one snapshot",
+                f"{sim.requests['snapshot']} image fetch(es)",
+            )
+        )
         assert sim.requests["snapshot"] == 1
         rows.append(("memory (max RSS growth)", f"{_rss_mb() - rss:.0f} MB"))
         await hass.config_entries.async_unload(entry.entry_id)

@@ -79,13 +79,19 @@ def prepare_config(config: Path, port: int) -> None:
         )
 
 
-async def wait_for_http(session: aiohttp.ClientSession, url: str, hass: asyncio.subprocess.Process) -> None:
+async def wait_for_http(
+    session: aiohttp.ClientSession, url: str, hass: asyncio.subprocess.Process
+) -> None:
     """Wait until Home Assistant answers (the first start installs the frontend)."""
     for _ in range(900):
         if hass.returncode is not None:
-            raise SystemExit(f"Home Assistant stopped (exit code {hass.returncode}); see the log above")
+            raise SystemExit(
+                f"Home Assistant stopped (exit code {hass.returncode}); see the log above"
+            )
         with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-            async with session.get(f"{url}/api/onboarding", timeout=aiohttp.ClientTimeout(total=2)) as resp:
+            async with session.get(
+                f"{url}/api/onboarding", timeout=aiohttp.ClientTimeout(total=2)
+            ) as resp:
                 if resp.status in (200, 401, 404):
                     return
         await asyncio.sleep(1)
@@ -95,11 +101,19 @@ async def wait_for_http(session: aiohttp.ClientSession, url: str, hass: asyncio.
 async def onboard(session: aiohttp.ClientSession, url: str) -> None:
     """Create the demo user and finish onboarding, once."""
     async with session.get(f"{url}/api/onboarding") as resp:
-        steps = {step["step"]: step["done"] for step in await resp.json()} if resp.status == 200 else {}
+        steps = (
+            {step["step"]: step["done"] for step in await resp.json()} if resp.status == 200 else {}
+        )
     if steps.get("user") is False:
         async with session.post(
             f"{url}/api/onboarding/users",
-            json={"client_id": CLIENT_ID, "name": "Demo", "username": USER, "password": PASSWORD, "language": "en"},
+            json={
+                "client_id": CLIENT_ID,
+                "name": "Demo",
+                "username": USER,
+                "password": PASSWORD,
+                "language": "en",
+            },
         ) as resp:
             resp.raise_for_status()
         log("created user demo / demo")
@@ -109,7 +123,11 @@ async def login(session: aiohttp.ClientSession, url: str) -> str:
     """Log in as the demo user through the normal login flow; return an access token."""
     async with session.post(
         f"{url}/auth/login_flow",
-        json={"client_id": CLIENT_ID, "handler": ["homeassistant", None], "redirect_uri": CLIENT_ID},
+        json={
+            "client_id": CLIENT_ID,
+            "handler": ["homeassistant", None],
+            "redirect_uri": CLIENT_ID,
+        },
     ) as resp:
         flow = await resp.json()
     async with session.post(
@@ -137,7 +155,9 @@ async def add_account(
         return
     async with session.post(f"{api}/flow", json={"handler": "omnicam"}, headers=headers) as resp:
         flow = await resp.json()
-    async with session.post(f"{api}/flow/{flow['flow_id']}", json={"next_step_id": vendor}, headers=headers) as resp:
+    async with session.post(
+        f"{api}/flow/{flow['flow_id']}", json={"next_step_id": vendor}, headers=headers
+    ) as resp:
         flow = await resp.json()
     async with session.post(f"{api}/flow/{flow['flow_id']}", json=data, headers=headers) as resp:
         result = await resp.json()
@@ -175,7 +195,13 @@ async def main() -> None:
             await wait_for_http(session, url, hass)
             await onboard(session, url)
             token = await login(session, url)
-            await add_account(session, url, token, "ipcamlive", {"api_key": ipcamlive.secret, "url": ipcamlive.url})
+            await add_account(
+                session,
+                url,
+                token,
+                "ipcamlive",
+                {"api_key": ipcamlive.secret, "url": ipcamlive.url},
+            )
         log("")
         log(f"Ready: open {url} and log in as demo / demo.")
         log("  Overview: the simulated cameras with live snapshots, sensors and the PIN lock.")
