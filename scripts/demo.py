@@ -17,7 +17,9 @@ import sys
 from typing import Any
 
 import aiohttp
+from homeassistant.util import slugify
 
+from custom_components.omnicam.vendors.ipcamlive import plain_name
 from tests.simulators.ipcamlive import IPCamLiveSimulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +54,24 @@ def log(message: str) -> None:
     print(f"[develop] {message}", flush=True)
 
 
-def prepare_config(config: Path, port: int) -> None:
+def dashboard(cameras: list[tuple[str, list[str]]]) -> dict[str, Any]:
+    """Return the Overview: a live snapshot card per camera with its main entities."""
+    cards = []
+    for name, keys in cameras:
+        slug = slugify(name)
+        cards.append(
+            {
+                "type": "picture-glance",
+                "title": name,
+                "camera_image": f"camera.{slug}",
+                "camera_view": "auto",
+                "entities": [f"{key.split('.')[0]}.{slug}_{key.split('.')[1]}" for key in keys],
+            }
+        )
+    return {"views": [{"title": "Cameras", "path": "cameras", "cards": cards}]}
+
+
+def prepare_config(config: Path, port: int, cameras: list[tuple[str, list[str]]]) -> None:
     """Write the configuration and link the integration into it."""
     config.mkdir(parents=True, exist_ok=True)
     (config / "configuration.yaml").write_text(CONFIGURATION.format(port=port))
@@ -63,6 +82,18 @@ def prepare_config(config: Path, port: int) -> None:
         link.symlink_to(ROOT / "custom_components" / "omnicam")
     storage = config / ".storage"
     storage.mkdir(exist_ok=True)
+    lovelace = storage / "lovelace"
+    if not lovelace.exists():
+        lovelace.write_text(
+            json.dumps(
+                {
+                    "version": 1,
+                    "minor_version": 1,
+                    "key": "lovelace",
+                    "data": {"config": dashboard(cameras)},
+                }
+            )
+        )
     onboarding = storage / "onboarding"
     if not onboarding.exists():
         # Every step but the user is done up front; the user is made through the API.
@@ -181,7 +212,16 @@ async def main() -> None:
     await ipcamlive.start(port=8701)
     log(f"IPCamLive simulator on {ipcamlive.url} ({len(ipcamlive.cameras)} cameras)")
 
-    prepare_config(args.config, args.port)
+    cards = [
+        (
+            plain_name(camera.name, camera.alias),
+            ["binary_sensor.stream"]
+            + (["sensor.bandwidth"] if camera.servicetype != "B" else [])
+            + (["switch.pin_lock"] if camera.servicetype in "PU" else []),
+        )
+        for camera in ipcamlive.cameras.values()
+    ]
+    prepare_config(args.config, args.port, cards)
     log(f"starting Home Assistant with {args.config} (the first start installs the frontend)")
     hass = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "hass"), "-c", str(args.config), env=os.environ.copy()
