@@ -124,9 +124,7 @@ class OmniCamMediaView(HomeAssistantView):
                     raise web.HTTPNotFound
                 if upstream.status == HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE:
                     raise web.HTTPRequestRangeNotSatisfiable(
-                        headers={
-                            k: v for k, v in upstream.headers.items() if k == hdrs.CONTENT_RANGE
-                        }
+                        headers={hdrs.CONTENT_RANGE: upstream.headers.get(hdrs.CONTENT_RANGE, "")}
                     )
                 raise web.HTTPBadGateway
             response = web.StreamResponse(status=upstream.status)
@@ -141,10 +139,12 @@ class OmniCamMediaView(HomeAssistantView):
                 async for chunk in upstream.content.iter_chunked(64 * 1024):
                     await response.write(chunk)
             except (aiohttp.ClientError, TimeoutError) as err:
-                # The vendor broke off: end our answer; the player sees a short file.
+                # The vendor broke off. The length we passed on can no longer be met:
+                # close the connection, so the player sees a short answer at once.
                 LOGGER.warning(
                     "Media at %s broke off: %s", redact_url(location.url), type(err).__name__
                 )
+                response.force_close()
                 return response
             await response.write_eof()
             return response

@@ -13,7 +13,16 @@ the client:
 - An unknown alias is -2, like an invalid secret.
 
 Faults for tests: ``fail`` makes every API call answer with an HTTP 500, a hang, malformed
-JSON, an HTML page or a truncated body until it is cleared.
+JSON, an HTML page or a bad envelope until it is cleared; ``storage_fail`` makes the storage
+server answer recordings with a 404, a 500, a body cut off in the middle (``"truncate"``), or
+an empty body without a Content-Type (``"empty"``).
+
+Odd answers for tests: ``override[function] = (status, body)`` makes that API function
+answer with the HTTP status and body (a ``str`` is sent as it is, anything else as JSON)
+before the secret and the alias are checked, until the key is removed; a path under
+``/api/v2/`` that is no API function can be given an answer this way too.
+``storage_base`` replaces the scheme and host of the storage file URLs that
+``getcamerastoragefiles`` hands out (e.g. a closed port: the storage server is unreachable).
 """
 
 from __future__ import annotations
@@ -115,6 +124,9 @@ class IPCamLiveSimulator:
         self._fail: str | None = None
         self._released = asyncio.Event()
         self.draw_snapshots = True
+        self.storage_fail: str | None = None
+        self.storage_base: str | None = None
+        self.override: dict[str, tuple[int, Any]] = {}
         self._runner: web.AppRunner | None = None
         self.url = ""
         self.app = web.Application()
@@ -164,6 +176,11 @@ class IPCamLiveSimulator:
     async def _api(self, request: web.Request) -> web.StreamResponse:
         function = request.match_info["function"]
         self.requests[function] += 1
+        if function in self.override:
+            status, body = self.override[function]
+            if isinstance(body, str):
+                return web.Response(status=status, text=body)
+            return web.json_response(body, status=status)
         if self.fail == "500":
             return web.Response(status=500, text="Internal Server Error")
         if self.fail == "timeout":
@@ -305,7 +322,7 @@ class IPCamLiveSimulator:
         )
 
     def _fn_getcamerastoragefiles(self, request: web.Request, cam: SimCamera) -> web.Response:
-        base = self._base(request)
+        base = self.storage_base or self._base(request)
         return self._ok(
             {
                 "storageinfo": [
@@ -354,6 +371,22 @@ class IPCamLiveSimulator:
         if cam is None or not any(f["name"] == request.match_info["name"] for f in cam.files):
             raise web.HTTPNotFound
         self.requests["storage_file"] += 1
+        if self.storage_fail == "404":
+            raise web.HTTPNotFound
+        if self.storage_fail == "500":
+            raise web.HTTPInternalServerError
+        if self.storage_fail == "empty":
+            return web.Response(status=200)
+        if self.storage_fail == "truncate":
+            body = mp4_clip()
+            response = web.StreamResponse(
+                headers={"Content-Type": "video/mp4", "Content-Length": str(len(body))}
+            )
+            await response.prepare(request)
+            await response.write(body[: len(body) // 2])
+            assert request.transport is not None
+            request.transport.close()
+            return response
         return ranged(request, mp4_clip(), "video/mp4")
 
     async def _timelapse(self, request: web.Request) -> web.Response:

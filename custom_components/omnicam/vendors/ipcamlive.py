@@ -33,6 +33,7 @@ import hashlib
 import html
 import json
 import logging
+import math
 import re
 import time
 from typing import Any, Final
@@ -104,18 +105,17 @@ def plain_name(name: str, fallback: str) -> str:
     return " ".join(text.split()) or fallback
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return None
-
-
 def _float(value: Any) -> float | None:
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return None
+    return number if math.isfinite(number) else None
+
+
+def _int(value: Any) -> int | None:
+    number = _float(value)
+    return None if number is None else int(number)
 
 
 def _flag(value: Any) -> bool | None:
@@ -166,6 +166,10 @@ def format_pin_codes(codes: Sequence[PinCode]) -> str:
     return ";".join(parts)
 
 
+class _Refused(AuthError):
+    """Error code -2: a refused secret, or on a call naming a camera, maybe a bad alias."""
+
+
 class IPCamLiveClient(VendorClient):
     """Client of one IPCamLive account, identified by its API secret."""
 
@@ -204,7 +208,7 @@ class IPCamLiveClient(VendorClient):
         """Call an API function and return its ``data``; raise a typed error."""
         try:
             return await self._request(function, params)
-        except AuthError:
+        except _Refused:
             if "alias" not in params:
                 raise
             # -2 on a call naming a camera: a refused secret, or a camera that is gone?
@@ -248,7 +252,7 @@ class IPCamLiveClient(VendorClient):
             return payload.get("data")
         code = _int(payload.get("errcode"))
         if code == -2:
-            raise AuthError(f"{function}: API secret refused or account disabled")
+            raise _Refused(f"{function}: API secret refused or account disabled")
         if code == -3:
             raise NotSupported(f"{function}: not available in the Basic package")
         if code == -100:
@@ -298,7 +302,7 @@ class IPCamLiveClient(VendorClient):
 
     async def _camera(self, row: Mapping[str, Any]) -> Camera:
         alias = str(row["alias"])
-        service = str(row.get("servicetype") or "").upper()
+        service = str(row.get("servicetype") or "").strip().upper()
         known = self._probed.get(alias)
         if known is None or known[0] != service:
             self._probed[alias] = (service, await self._probe(alias))
@@ -378,7 +382,7 @@ class IPCamLiveClient(VendorClient):
         connected = _flag(state.get("streamavailable"))
         server_state = str(server.get("state", "")).strip().lower()
         slow = await self._slow_status(camera, connected)
-        service = str(state.get("servicetype") or "").upper()
+        service = str(state.get("servicetype") or "").strip().upper()
         return CameraStatus(
             stream_connected=connected,
             server_online={"online": True, "offline": False}.get(server_state),
