@@ -32,11 +32,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import json
+import time
 from typing import Any
 
 from aiohttp import web
 
-from .media import mp4_clip, ranged, snapshot_jpeg
+from .media import SEGMENT_SECONDS, mp4_clip, ranged, snapshot_jpeg, ts_segment
 
 
 @dataclass
@@ -347,16 +348,27 @@ class IPCamLiveSimulator:
         return cam
 
     async def _playlist(self, request: web.Request) -> web.Response:
+        """A live playlist: a window of the three newest 2-second segments."""
         self._live(request)
         self.requests["hls"] += 1
+        newest = int(time.time() // SEGMENT_SECONDS) - 1
+        lines = [
+            "#EXTM3U",
+            "#EXT-X-VERSION:3",
+            f"#EXT-X-TARGETDURATION:{SEGMENT_SECONDS}",
+            f"#EXT-X-MEDIA-SEQUENCE:{newest - 2}",
+        ]
+        for index in range(newest - 2, newest + 1):
+            lines += [f"#EXTINF:{SEGMENT_SECONDS}.0,", f"segment{index}.ts"]
         return web.Response(
-            text="#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:2.0,\nsegment0.ts\n",
-            content_type="application/vnd.apple.mpegurl",
+            text="\n".join(lines) + "\n", content_type="application/vnd.apple.mpegurl"
         )
 
     async def _segment(self, request: web.Request) -> web.Response:
-        self._live(request)
-        return web.Response(body=b"\x47" + bytes(187), content_type="video/mp2t")
+        cam = self._live(request)
+        index = int(request.match_info["n"])
+        body = await asyncio.get_running_loop().run_in_executor(None, ts_segment, index, cam.alias)
+        return web.Response(body=body, content_type="video/mp2t")
 
     async def _snapshot(self, request: web.Request) -> web.Response:
         cam = self._live(request)

@@ -27,14 +27,16 @@ def snapshot_jpeg(label: str, *, draw: bool = True) -> bytes:
     if not draw:
         return _TINY_JPEG
     try:
-        from PIL import Image, ImageDraw
+        from PIL import Image, ImageDraw, ImageFont
     except ImportError:  # pragma: no cover - Pillow comes with Home Assistant
         return _TINY_JPEG
     image = Image.new("RGB", (640, 360), (30, 60, 90))
     pen = ImageDraw.Draw(image)
     pen.rectangle((0, 300, 640, 360), fill=(10, 20, 30))
-    pen.text((20, 20), label, fill=(255, 255, 255))
-    pen.text((20, 320), datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"), fill=(255, 220, 0))
+    big, small = ImageFont.load_default(size=40), ImageFont.load_default(size=24)
+    pen.text((20, 20), label, fill=(255, 255, 255), font=big)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    pen.text((20, 316), stamp, fill=(255, 220, 0), font=small)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=70)
     return out.getvalue()
@@ -91,3 +93,41 @@ def ranged(request: web.Request, body: bytes, content_type: str) -> web.Response
             headers={"Content-Range": f"bytes {start}-{end}/{total}", "Accept-Ranges": "bytes"},
         )
     return web.Response(body=body, content_type=content_type, headers={"Accept-Ranges": "bytes"})
+
+
+SEGMENT_SECONDS = 2
+_FPS = 10
+
+
+@lru_cache(maxsize=32)
+def ts_segment(index: int, label: str = "") -> bytes:
+    """Return live segment number ``index``: 2 s of H.264 in MPEG-TS, timestamps continuing.
+
+    A bar sweeps across the picture, so a viewer sees the stream is live. Without PyAV
+    (which Home Assistant's stream integration brings) a single empty TS packet is returned.
+    """
+    try:
+        from fractions import Fraction
+
+        import av
+        import numpy as np
+    except ImportError:  # pragma: no cover - PyAV comes with the test requirements
+        return b"\x47" + bytes(187)
+    frames = SEGMENT_SECONDS * _FPS
+    out = io.BytesIO()
+    with av.open(out, "w", format="mpegts") as container:
+        stream = container.add_stream("libx264", rate=_FPS, options={"bf": "0", "g": str(frames)})
+        stream.width, stream.height, stream.pix_fmt = 320, 180, "yuv420p"
+        shade = (hash(label) % 120) + 40
+        for i in range(frames):
+            number = index * frames + i
+            picture = np.full((180, 320, 3), (20, 40, shade), dtype=np.uint8)
+            x = (number * 8) % 320
+            picture[60:120, x : x + 24] = (250, 200, 40)
+            frame = av.VideoFrame.from_ndarray(picture, "rgb24")
+            frame.pts, frame.time_base = number, Fraction(1, _FPS)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return out.getvalue()
