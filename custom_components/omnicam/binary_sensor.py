@@ -14,9 +14,9 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import OmniCamConfigEntry, OmniCamCoordinator
-from .entity import OmniCamEntity, async_add_camera_entities
-from .vendors.models import Camera, CameraStatus, Capability
+from .coordinator import OmniCamConfigEntry
+from .entity import OmniCamEntity, async_add_described_entities
+from .vendors.models import CameraStatus, Capability
 
 PARALLEL_UPDATES = 0
 
@@ -55,14 +55,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the binary sensors each camera supports."""
 
-    def build(coordinator: OmniCamCoordinator, camera: Camera) -> list[OmniCamBinarySensor]:
-        return [
-            OmniCamBinarySensor(coordinator, camera, description)
-            for description in BINARY_SENSORS
-            if camera.has(description.capability)
-        ]
-
-    async_add_camera_entities(entry, async_add_entities, build)
+    async_add_described_entities(entry, async_add_entities, BINARY_SENSORS, OmniCamBinarySensor)
 
 
 class OmniCamBinarySensor(OmniCamEntity, BinarySensorEntity):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .coordinator import OmniCamConfigEntry, OmniCamCoordinator, device_identifier
-from .vendors.models import Camera, CameraStatus
+from .vendors.models import Camera, CameraStatus, Capability
 
 
 class OmniCamEntity(CoordinatorEntity[OmniCamCoordinator]):
@@ -110,3 +110,27 @@ def async_add_camera_entities(
 
     forget_removed()
     entry.async_on_unload(coordinator.async_add_listener(forget_removed))
+
+
+class _NeedsCapability(Protocol):
+    @property
+    def capability(self) -> Capability: ...
+
+
+def async_add_described_entities[D: _NeedsCapability](
+    entry: OmniCamConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    descriptions: Iterable[D],
+    entity: Callable[[OmniCamCoordinator, Camera, D], Entity],
+) -> None:
+    """Add an entity per description whose capability a camera has, now and later."""
+    descriptions = tuple(descriptions)
+
+    def build(coordinator: OmniCamCoordinator, camera: Camera) -> list[Entity]:
+        return [
+            entity(coordinator, camera, description)
+            for description in descriptions
+            if camera.has(description.capability)
+        ]
+
+    async_add_camera_entities(entry, async_add_entities, build)

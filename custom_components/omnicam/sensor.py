@@ -16,9 +16,9 @@ from homeassistant.const import EntityCategory, UnitOfDataRate, UnitOfInformatio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import OmniCamConfigEntry, OmniCamCoordinator
-from .entity import OmniCamEntity, async_add_camera_entities
-from .vendors.models import Camera, CameraStatus, Capability
+from .coordinator import OmniCamConfigEntry
+from .entity import OmniCamEntity, async_add_described_entities
+from .vendors.models import CameraStatus, Capability
 
 PARALLEL_UPDATES = 0
 
@@ -135,14 +135,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the sensors each camera's plan allows."""
 
-    def build(coordinator: OmniCamCoordinator, camera: Camera) -> list[OmniCamSensor]:
-        return [
-            OmniCamSensor(coordinator, camera, description)
-            for description in SENSORS
-            if camera.has(description.capability)
-        ]
-
-    async_add_camera_entities(entry, async_add_entities, build)
+    async_add_described_entities(entry, async_add_entities, SENSORS, OmniCamSensor)
 
 
 class OmniCamSensor(OmniCamEntity, SensorEntity):

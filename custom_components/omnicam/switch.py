@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
@@ -12,17 +12,26 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
-from .coordinator import OmniCamConfigEntry, OmniCamCoordinator
-from .entity import OmniCamEntity, async_add_camera_entities
+from .coordinator import OmniCamConfigEntry
+from .entity import OmniCamEntity, async_add_described_entities
 from .vendors.errors import AuthError, OmniCamError
-from .vendors.models import Camera, Capability, PinCode
+from .vendors.models import Capability, PinCode
 
 PARALLEL_UPDATES = 1
 
-PIN_LOCK = SwitchEntityDescription(
+
+@dataclass(frozen=True, kw_only=True)
+class OmniCamSwitchDescription(SwitchEntityDescription):
+    """A switch that a camera has when it has the capability."""
+
+    capability: Capability
+
+
+PIN_LOCK = OmniCamSwitchDescription(
     key="pin_lock",
     translation_key="pin_lock",
     entity_category=EntityCategory.CONFIG,
+    capability=Capability.PIN_LOCK,
 )
 
 
@@ -33,12 +42,7 @@ async def async_setup_entry(
 ) -> None:
     """Add a PIN lock switch to cameras whose plan has it."""
 
-    def build(coordinator: OmniCamCoordinator, camera: Camera) -> list[PinLockSwitch]:
-        if camera.has(Capability.PIN_LOCK):
-            return [PinLockSwitch(coordinator, camera, PIN_LOCK)]
-        return []
-
-    async_add_camera_entities(entry, async_add_entities, build)
+    async_add_described_entities(entry, async_add_entities, [PIN_LOCK], PinLockSwitch)
 
 
 class PinLockSwitch(OmniCamEntity, SwitchEntity):
