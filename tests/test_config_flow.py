@@ -84,13 +84,26 @@ async def test_user_flow_cannot_connect(hass: HomeAssistant, closed_port: int) -
     assert result["errors"] == {"base": "cannot_connect"}
 
 
-async def test_user_flow_unexpected_error(hass: HomeAssistant) -> None:
+async def test_user_flow_invalid_url(hass: HomeAssistant) -> None:
     flow_id = await _open_ipcamlive_form(hass)
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {"api_key": "x", "url": "not a url"}
+        flow_id, {"api_key": "x", "url": "ipcamlive.com"}
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] in ({"base": "unknown"}, {"base": "cannot_connect"})
+    assert result["errors"] == {"url": "invalid_url"}
+
+
+async def test_user_flow_unbuildable_url(
+    hass: HomeAssistant, ipcamlive: IPCamLiveSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    flow_id = await _open_ipcamlive_form(hass)
+    # A URL aiohttp cannot even build a request for: the form says so, nothing crashes.
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"api_key": ipcamlive.secret, "url": "http://[::1"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert_no_secret(caplog, ipcamlive.secret)
 
 
 async def test_user_flow_already_configured(

@@ -64,6 +64,9 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
         self, data: dict[str, Any]
     ) -> tuple[VendorClient | None, Account | None, dict[str, str]]:
         """Log in with the data; return the client and account, or form errors."""
+        url = data.get(CONF_URL)
+        if url is not None and not str(url).startswith(("http://", "https://")):
+            return None, None, {CONF_URL: "invalid_url"}
         session = async_get_clientsession(self.hass, data.get("verify_ssl", True))
         client = VENDORS[data[CONF_VENDOR]].from_config(session, data)
         try:
@@ -75,8 +78,11 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
         except OmniCamError as err:
             LOGGER.warning("Unexpected answer while adding an account: %s", client.scrub(str(err)))
             return None, None, {"base": "bad_response"}
-        except Exception:  # noqa: BLE001 - the form must say something
-            LOGGER.exception("Unexpected error while adding an account")
+        except Exception as err:  # noqa: BLE001 - the form must say something
+            # No traceback: its frames could hold the request and so the secret.
+            LOGGER.error(
+                "Unexpected error while adding an account: %s", client.scrub(repr(err))
+            )
             return None, None, {"base": "unknown"}
 
     async def _async_vendor_step(
