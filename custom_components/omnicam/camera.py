@@ -1,4 +1,10 @@
-"""Camera entities: live stream and snapshots."""
+"""Camera entities: live stream and snapshots.
+
+`stream_source()` is also called when Home Assistant merely probes what a camera can do, so
+it only looks the URL up (no side effect at the vendor) and keeps it for as long as the
+vendor says it stays valid. While a stream plays, the URL is looked up again on that
+schedule and Home Assistant's stream follows it when it changed.
+"""
 
 from __future__ import annotations
 
