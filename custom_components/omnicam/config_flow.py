@@ -80,9 +80,7 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
             return None, None, {"base": "bad_response"}
         except Exception as err:  # noqa: BLE001 - the form must say something
             # No traceback: its frames could hold the request and so the secret.
-            LOGGER.error(
-                "Unexpected error while adding an account: %s", client.scrub(repr(err))
-            )
+            LOGGER.error("Unexpected error while adding an account: %s", client.scrub(repr(err)))
             return None, None, {"base": "unknown"}
 
     async def _async_vendor_step(
