@@ -77,6 +77,16 @@ async def test_browse_errors(hass: HomeAssistant, loaded_entry: MockConfigEntry,
         await _browse(hass, path.format(entry=loaded_entry.entry_id))
 
 
+async def test_browse_errors_are_translated(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    with pytest.raises(BrowseError) as err:
+        await _browse(hass, f"{loaded_entry.entry_id}/5a0c1b2d3e4f5/recording")
+    assert err.value.translation_domain == DOMAIN
+    assert err.value.translation_key == "no_media_kind"
+    assert err.value.translation_placeholders == {"camera": "Workshop", "kind": "recording"}
+
+
 async def test_browse_when_vendor_fails(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, ipcamlive: IPCamLiveSimulator
 ) -> None:

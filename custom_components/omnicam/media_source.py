@@ -83,13 +83,21 @@ class OmniCamMediaSource(MediaSource):
     def _entry(self, entry_id: str) -> OmniCamConfigEntry:
         entry: OmniCamConfigEntry | None = self.hass.config_entries.async_get_entry(entry_id)
         if entry is None or entry.domain != DOMAIN or entry.state is not ConfigEntryState.LOADED:
-            raise BrowseError(f"No loaded OmniCam account {entry_id}")
+            raise BrowseError(
+                translation_domain=DOMAIN,
+                translation_key="no_account",
+                translation_placeholders={"id": entry_id},
+            )
         return entry
 
     def _camera(self, entry: OmniCamConfigEntry, camera_id: str) -> Camera:
         camera = entry.runtime_data.coordinator.data.cameras.get(camera_id)
         if camera is None:
-            raise BrowseError(f"No camera {camera_id}")
+            raise BrowseError(
+                translation_domain=DOMAIN,
+                translation_key="no_camera",
+                translation_placeholders={"id": camera_id},
+            )
         return camera
 
     @staticmethod
@@ -97,25 +105,41 @@ class OmniCamMediaSource(MediaSource):
         try:
             kind = MediaKind(value)
         except ValueError:
-            raise BrowseError(f"No media kind {value}") from None
+            raise BrowseError(
+                translation_domain=DOMAIN,
+                translation_key="no_folder",
+                translation_placeholders={"id": value},
+            ) from None
         if kind not in KIND_CAPABILITY or not camera.has(KIND_CAPABILITY[kind]):
-            raise BrowseError(f"{camera.name} has no {value}")
+            raise BrowseError(
+                translation_domain=DOMAIN,
+                translation_key="no_media_kind",
+                translation_placeholders={"camera": camera.name, "kind": value},
+            )
         return kind
 
     async def async_resolve_media(self, item: MediaSourceItem) -> PlayMedia:
         """Resolve an item to the signed-on-delivery proxy path."""
         parts = [unquote(part) for part in (item.identifier or "").split("/")]
         if len(parts) != 5 or parts[3] != ITEM:
-            raise Unresolvable(f"Not a playable OmniCam item: {item.identifier}")
+            raise Unresolvable(
+                translation_domain=DOMAIN,
+                translation_key="not_playable",
+                translation_placeholders={"id": item.identifier or ""},
+            )
         entry_id, camera_id, kind_value, _, item_id = parts
         try:
             entry = self._entry(entry_id)
             kind = self._kind(self._camera(entry, camera_id), kind_value)
         except BrowseError as err:
-            raise Unresolvable(str(err)) from err
-        mime = "video/mp4"
+            raise Unresolvable(
+                translation_domain=DOMAIN,
+                translation_key="not_playable",
+                translation_placeholders={"id": item.identifier or ""},
+            ) from err
         return PlayMedia(
-            media_path(entry_id, quote(camera_id, safe=""), kind, quote(item_id, safe="")), mime
+            media_path(entry_id, quote(camera_id, safe=""), kind, quote(item_id, safe="")),
+            "video/mp4",
         )
 
     async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
@@ -134,8 +158,12 @@ class OmniCamMediaSource(MediaSource):
             items = await entry.runtime_data.client.async_list_media(camera.id, kind)
         except OmniCamError as err:
             raise BrowseError(
-                f"Could not list {KIND_TITLE[kind].lower()} of {camera.name}: "
-                f"{entry.runtime_data.client.scrub(str(err))}"
+                translation_domain=DOMAIN,
+                translation_key="list_failed",
+                translation_placeholders={
+                    "camera": camera.name,
+                    "error": entry.runtime_data.client.scrub(str(err)),
+                },
             ) from err
         if len(parts) == 3:
             if kind is MediaKind.RECORDING:
@@ -147,7 +175,11 @@ class OmniCamMediaSource(MediaSource):
                 i for i in items if i.start and dt_util.as_local(i.start).date().isoformat() == day
             ]
             return self._items(entry, camera, kind, chosen, title=day, parts=parts)
-        raise BrowseError(f"Unknown OmniCam folder {item.identifier}")
+        raise BrowseError(
+            translation_domain=DOMAIN,
+            translation_key="no_folder",
+            translation_placeholders={"id": item.identifier},
+        )
 
     @staticmethod
     def _ident(*parts: str) -> str:
