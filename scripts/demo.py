@@ -71,6 +71,19 @@ def dashboard(cameras: list[tuple[str, list[str]]]) -> dict[str, Any]:
     return {"views": [{"title": "Cameras", "path": "cameras", "cards": cards}]}
 
 
+def ipcamlive_cards(sim: IPCamLiveSimulator) -> list[tuple[str, list[str]]]:
+    """Return each simulated camera's name and the entities its plan gives it."""
+    return [
+        (
+            plain_name(camera.name, camera.alias),
+            ["binary_sensor.stream"]
+            + (["sensor.bandwidth"] if camera.servicetype != "B" else [])
+            + (["switch.pin_lock"] if camera.servicetype in "PU" else []),
+        )
+        for camera in sim.cameras.values()
+    ]
+
+
 def prepare_config(config: Path, port: int, cameras: list[tuple[str, list[str]]]) -> None:
     """Write the configuration and link the integration into it."""
     config.mkdir(parents=True, exist_ok=True)
@@ -212,15 +225,7 @@ async def main() -> None:
     await ipcamlive.start(port=8701)
     log(f"IPCamLive simulator on {ipcamlive.url} ({len(ipcamlive.cameras)} cameras)")
 
-    cards = [
-        (
-            plain_name(camera.name, camera.alias),
-            ["binary_sensor.stream"]
-            + (["sensor.bandwidth"] if camera.servicetype != "B" else [])
-            + (["switch.pin_lock"] if camera.servicetype in "PU" else []),
-        )
-        for camera in ipcamlive.cameras.values()
-    ]
+    cards = ipcamlive_cards(ipcamlive)
     prepare_config(args.config, args.port, cards)
     log(f"starting Home Assistant with {args.config} (the first start installs the frontend)")
     hass = await asyncio.create_subprocess_exec(

@@ -52,7 +52,6 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
         """Initialise the camera."""
         OmniCamEntity.__init__(self, coordinator, camera)
         CameraEntity.__init__(self)
-        self._attr_translation_key = "camera"
         if camera.has(Capability.LIVE_STREAM):
             self._attr_supported_features = CameraEntityFeature.STREAM
         self._source: tuple[float, StreamSource] | None = None
