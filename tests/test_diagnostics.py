@@ -38,4 +38,5 @@ async def test_diagnostics_redacted(
     assert "6108" not in text
     assert "camera-password" not in text
     diagnostics["entry"]["data"]["url"] = "<simulator>"
+    assert isinstance(diagnostics["coordinator"].pop("last_poll_seconds"), float)
     assert diagnostics == snapshot

@@ -93,6 +93,26 @@ async def test_cameras_appear_and_disappear(
     assert hass.states.get("camera.workshop") is not None
 
 
+async def test_deleted_camera_leaves_at_the_next_polls(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    ipcamlive: IPCamLiveSimulator,
+    device_registry: dr.DeviceRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    del ipcamlive.cameras["5a0c1b2d3e4f5"]
+    await _tick(hass, freezer)
+    # Its status could not be read: unavailable, and the camera list is read again.
+    assert hass.states.get("binary_sensor.workshop_stream").state == STATE_UNAVAILABLE
+    assert hass.states.get("binary_sensor.front_garden_stream").state == STATE_ON
+    await _tick(hass, freezer)
+    assert device_registry.async_get_device({(DOMAIN, "ipcamlive:5a0c1b2d3e4f5")}) is None
+    assert hass.states.get("binary_sensor.workshop_stream") is None
+    # Set-up, one per refused camera call (to tell a deleted camera from a refused
+    # secret), then the list read again.
+    assert ipcamlive.requests["getcameras"] == 4
+
+
 async def test_plan_upgrade_reloads_with_new_entities(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,

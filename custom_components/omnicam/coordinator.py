@@ -69,10 +69,6 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
         self._cameras_read_at = dt_util.utcnow()
         self.last_poll_seconds: float | None = None
 
-    def mark_camera_list_stale(self) -> None:
-        """Read the camera list again at the next poll."""
-        self._cameras = None
-
     @callback
     def async_update_status(self, camera_id: str, status: CameraStatus) -> None:
         """Take a camera's new status after a command, without waiting for a poll."""
@@ -85,7 +81,7 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
         started = time.perf_counter()
         try:
             cameras = await self._async_cameras()
-            status = await self.client.async_get_status([camera for camera in cameras.values()])
+            status = await self.client.async_get_status(list(cameras.values()))
         except AuthError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
@@ -97,6 +93,9 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
                 translation_placeholders={"error": self.client.scrub(str(err))},
             ) from err
         self.last_poll_seconds = time.perf_counter() - started
+        if status.keys() != cameras.keys():
+            # A camera without status may have left the account: look at the list next time.
+            self._cameras_read_at = dt_util.utc_from_timestamp(0)
         return OmniCamData(cameras=cameras, status=status)
 
     async def _async_cameras(self) -> dict[str, Camera]:

@@ -33,6 +33,7 @@ async def async_get_config_entry_diagnostics(
             "update_interval_seconds": coordinator.update_interval.total_seconds()
             if coordinator.update_interval
             else None,
+            "last_poll_seconds": coordinator.last_poll_seconds,
         },
         "cameras": {
             camera_id: {
