@@ -77,15 +77,12 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
             async_track_time_interval(self.hass, self._async_check_stream, STREAM_CHECK_INTERVAL)
         )
 
-    async def _async_source(self, *, fresh: bool = False) -> StreamSource:
+    async def _async_source(self) -> StreamSource:
+        """Return the stream source, looked up again once the vendor says it expired."""
         cached = self._source
-        if (
-            not fresh
-            and cached is not None
-            and (
-                cached[1].refresh_seconds is None
-                or time.monotonic() - cached[0] < cached[1].refresh_seconds
-            )
+        if cached is not None and (
+            cached[1].refresh_seconds is None
+            or time.monotonic() - cached[0] < cached[1].refresh_seconds
         ):
             return cached[1]
         source = await self.coordinator.client.async_get_stream_source(self.camera_id)
@@ -114,11 +111,9 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
         """While a stream plays, follow the vendor when the stream URL changes."""
         if not self._stream_active() or self._source is None:
             return
-        cached_at, source = self._source
-        if source.refresh_seconds is None or time.monotonic() - cached_at < source.refresh_seconds:
-            return
+        source = self._source[1]
         try:
-            fresh = await self._async_source(fresh=True)
+            fresh = await self._async_source()
         except OmniCamError as err:
             LOGGER.debug("%s: stream URL not refreshed: %s", self.entity_id, err)
             return

@@ -31,7 +31,6 @@ import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-import json
 import time
 from typing import Any
 
@@ -59,7 +58,7 @@ class SimCamera:
     files: list[dict[str, str]] = field(default_factory=list)
 
 
-def _files(alias: str, count: int, start: datetime) -> list[dict[str, str]]:
+def _files(count: int, start: datetime) -> list[dict[str, str]]:
     rows = []
     for i in range(count):
         begin = start + timedelta(minutes=15 * i)
@@ -87,13 +86,13 @@ def default_cameras() -> list[SimCamera]:
             "P",
             pinlock=True,
             pincodes="6108:Pin-1;8471:Pin-2",
-            files=_files("55c9f405218d1", 6, start),
+            files=_files(6, start),
         ),
         SimCamera(
             "55f1d712e8195",
             "<b>Parking &amp; Gate</b>",
             "S",
-            files=_files("55f1d712e8195", 3, start),
+            files=_files(3, start),
             timelapse=False,
         ),
         SimCamera("5a0c1b2d3e4f5", "Workshop", "B", storage=False, timelapse=False),
@@ -406,8 +405,3 @@ class IPCamLiveSimulator:
             raise web.HTTPNotFound
         self.requests["timelapse_file"] += 1
         return ranged(request, mp4_clip(), "video/mp4")
-
-
-def to_json(sim: IPCamLiveSimulator) -> str:
-    """Describe the simulated account (for the demo's log)."""
-    return json.dumps({"url": sim.url, "cameras": list(sim.cameras)})
