@@ -212,11 +212,12 @@ async def test_entities_recover_after_timeouts(
 ) -> None:
     # A short client timeout, so that the hanging simulator is given up on quickly
     # (real time: no frozen clock here, timeouts run on the event loop's clock).
-    monkeypatch.setattr(ipcamlive_module, "REQUEST_TIMEOUT", aiohttp.ClientTimeout(total=0.3))
+    # Set up with the normal timeout first: a cold first request can be slow.
     entry = ipcamlive_entry(ipcamlive)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+    monkeypatch.setattr(ipcamlive_module, "REQUEST_TIMEOUT", aiohttp.ClientTimeout(total=1.0))
     coordinator = entry.runtime_data.coordinator
     ipcamlive.fail = "timeout"
     await coordinator.async_refresh()
