@@ -14,10 +14,12 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.omnicam.const import CAMERA_LIST_INTERVAL, DOMAIN, POLL_INTERVAL
+from custom_components.omnicam.const import DOMAIN, POLL_INTERVAL
 from custom_components.omnicam.vendors import ipcamlive as ipcamlive_module
 from tests.conftest import assert_no_secret, ipcamlive_entry
 from tests.simulators.ipcamlive import IPCamLiveSimulator, SimCamera
+
+CAMERA_LIST_INTERVAL = timedelta(seconds=ipcamlive_module.IPCamLiveClient.camera_list_seconds)
 
 
 async def _tick(

@@ -173,7 +173,10 @@ async def test_location_cache_expires(
         assert (await client.get(_path(loaded_entry, file_id))).status == 200
     assert ipcamlive.requests["getcamerastoragefiles"] == listed + 2
     cache = loaded_entry.runtime_data.media_locations
-    assert set(cache) == {(GARDEN, "recording", "141600"), (GARDEN, "recording", "141601")}
+    assert set(cache) == {
+        (GARDEN, "media:recording", "141600"),
+        (GARDEN, "media:recording", "141601"),
+    }
 
     # The storage server moves a file: while remembered, its old place is asked for.
     ipcamlive.cameras[GARDEN].files[1]["name"] = "moved.mp4"
@@ -187,8 +190,8 @@ async def test_location_cache_expires(
     assert await response.read() == mp4_clip()
     assert ipcamlive.requests["getcamerastoragefiles"] == listed + 3
     # Stale entries are dropped, so the cache does not grow without end.
-    assert set(cache) == {(GARDEN, "recording", "141601")}
-    assert cache[GARDEN, "recording", "141601"][1].url.endswith("/moved.mp4")
+    assert set(cache) == {(GARDEN, "media:recording", "141601")}
+    assert cache[GARDEN, "media:recording", "141601"][1].url.endswith("/moved.mp4")
 
 
 async def test_untyped_answer_gets_the_item_type(

@@ -19,11 +19,13 @@ from .coordinator import (
 )
 from .services import async_setup_services
 from .vendors import VENDORS
-from .views import OmniCamMediaView
+from .views import OmniCamMediaView, OmniCamThumbnailView
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.CAMERA,
+    Platform.EVENT,
     Platform.SENSOR,
     Platform.SWITCH,
 ]
@@ -34,6 +36,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register what every entry shares: the media proxy and the actions."""
     hass.http.register_view(OmniCamMediaView(hass))
+    hass.http.register_view(OmniCamThumbnailView(hass))
     async_setup_services(hass)
     return True
 

@@ -1,4 +1,4 @@
-"""Binary sensors: is the camera's stream connected, is its streaming server online."""
+"""Binary sensors: stream and server state, live video, being online, and motion."""
 
 from __future__ import annotations
 
@@ -44,6 +44,25 @@ BINARY_SENSORS: tuple[OmniCamBinarySensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         capability=Capability.SERVER_STATE,
         value_fn=lambda status: status.server_online,
+    ),
+    OmniCamBinarySensorDescription(
+        key="online",
+        translation_key="online",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        capability=Capability.ONLINE_STATE,
+        value_fn=lambda status: status.online,
+    ),
+    OmniCamBinarySensorDescription(
+        key="live",
+        translation_key="live",
+        capability=Capability.LIVE_STATE,
+        value_fn=lambda status: status.live,
+    ),
+    OmniCamBinarySensorDescription(
+        key="motion",
+        device_class=BinarySensorDeviceClass.MOTION,
+        capability=Capability.MOTION,
+        value_fn=lambda status: status.motion,
     ),
 )
 

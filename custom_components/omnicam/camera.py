@@ -4,6 +4,10 @@
 it only looks the URL up (no side effect at the vendor) and keeps it for as long as the
 vendor says it stays valid. While a stream plays, the URL is looked up again on that
 schedule and Home Assistant's stream follows it when it changed.
+
+Cameras that stream only when asked (LIVE_ON_DEMAND) are asked when a stream is really
+opened (`async_create_stream`), and asked again on the vendor's schedule for as long as
+the stream has viewers.
 """
 
 from __future__ import annotations
@@ -13,16 +17,17 @@ from datetime import datetime, timedelta
 import time
 
 from homeassistant.components.camera import Camera as CameraEntity, CameraEntityFeature
+from homeassistant.components.stream import Stream
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
 
-from .const import DOMAIN, LOGGER, SNAPSHOT_CACHE_SECONDS
+from .const import DOMAIN, LOGGER
 from .coordinator import OmniCamConfigEntry, OmniCamCoordinator
 from .entity import OmniCamEntity, async_add_camera_entities
 from .vendors.errors import AuthError, NotFound, OmniCamError, Unavailable
-from .vendors.models import Camera, Capability, StreamSource
+from .vendors.models import Camera, Capability, PtzDirection, StreamSource
 
 PARALLEL_UPDATES = 0
 STREAM_CHECK_INTERVAL = timedelta(seconds=15)
@@ -55,8 +60,9 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
         if camera.has(Capability.LIVE_STREAM):
             self._attr_supported_features = CameraEntityFeature.STREAM
         self._source: tuple[float, StreamSource] | None = None
-        self._snapshot: tuple[float, bytes] | None = None
+        self._snapshot: tuple[float, int | None, bytes] | None = None
         self._snapshot_lock = asyncio.Lock()
+        self._asked_live_at: float | None = None
 
     @property
     def is_on(self) -> bool:
@@ -102,14 +108,43 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
             LOGGER.debug("%s: no stream source: %s", self.entity_id, err)
             return None
 
+    async def async_create_stream(self) -> Stream | None:
+        """Open (or reuse) the stream; ask on-demand cameras to stream first."""
+        if self.camera.has(Capability.LIVE_ON_DEMAND) and self.camera.enabled:
+            try:
+                await self.coordinator.client.async_start_live(self.camera_id)
+            except OmniCamError as err:
+                LOGGER.debug("%s: live video not asked for: %s", self.entity_id, err)
+            else:
+                self._asked_live_at = time.monotonic()
+        return await super().async_create_stream()
+
     @callback
     def _stream_active(self) -> bool:
         stream = self.stream
         return stream is not None and bool(stream.outputs())
 
+    async def _async_keep_live(self) -> None:
+        """Ask an on-demand camera again while its stream has viewers."""
+        client = self.coordinator.client
+        asked = self._asked_live_at
+        if asked is not None and time.monotonic() - asked < client.live_keepalive_seconds - 1:
+            return
+        try:
+            await client.async_start_live(self.camera_id, wait=False)
+        except OmniCamError as err:
+            LOGGER.debug("%s: live video not asked for again: %s", self.entity_id, err)
+            return
+        self._asked_live_at = time.monotonic()
+
     async def _async_check_stream(self, now: datetime | None = None) -> None:
-        """While a stream plays, follow the vendor when the stream URL changes."""
-        if not self._stream_active() or self._source is None:
+        """While a stream plays, keep it going and follow the vendor's URL changes."""
+        if not self._stream_active():
+            self._asked_live_at = None
+            return
+        if self.camera.has(Capability.LIVE_ON_DEMAND):
+            await self._async_keep_live()
+        if self._source is None:
             return
         source = self._source[1]
         try:
@@ -124,15 +159,20 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
     async def async_camera_image(
         self, width: int | None = None, height: int | None = None
     ) -> bytes | None:
-        """Return a snapshot; one fetch at a time, cached for a few seconds."""
+        """Return a snapshot; one fetch at a time, cached as long as the vendor asks."""
         if not self.camera.has(Capability.SNAPSHOT) or not self.camera.enabled:
             return None
+        client = self.coordinator.client
         async with self._snapshot_lock:
             cached = self._snapshot
-            if cached is not None and time.monotonic() - cached[0] < SNAPSHOT_CACHE_SECONDS:
-                return cached[1]
+            if (
+                cached is not None
+                and time.monotonic() - cached[0] < client.snapshot_cache_seconds
+                and (cached[1] is None or (width is not None and width <= cached[1]))
+            ):
+                return cached[2]
             try:
-                image = await self.coordinator.client.async_get_snapshot(self.camera_id)
+                image = await client.async_get_snapshot(self.camera_id, width)
             except (Unavailable, NotFound) as err:
                 LOGGER.debug("%s: no snapshot: %s", self.entity_id, err)
                 return None
@@ -142,5 +182,19 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
                     translation_key="snapshot_failed",
                     translation_placeholders={"error": self.coordinator.client.scrub(str(err))},
                 ) from err
-            self._snapshot = (time.monotonic(), image)
+            self._snapshot = (time.monotonic(), width, image)
             return image
+
+    async def async_ptz_move(self, direction: str, duration: float) -> None:
+        """Move the camera for a number of seconds (the ``omnicam.ptz_move`` action)."""
+        if not self.camera.may(Capability.PTZ):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="ptz_not_supported",
+                translation_placeholders={"entity": self.entity_id},
+            )
+        await self.async_command(
+            self.coordinator.client.async_ptz_move(
+                self.camera_id, PtzDirection(direction), duration
+            )
+        )

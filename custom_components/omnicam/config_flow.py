@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -10,7 +11,7 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
 )
-from homeassistant.const import CONF_API_KEY, CONF_URL
+from homeassistant.const import CONF_API_KEY, CONF_EMAIL, CONF_PASSWORD, CONF_URL
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -27,18 +28,43 @@ from .vendors.base import VendorClient
 from .vendors.errors import AuthError, CannotConnect, OmniCamError
 from .vendors.ipcamlive import DEFAULT_URL as IPCAMLIVE_URL
 from .vendors.models import Account
+from .vendors.videoloft import DEFAULT_URL as VIDEOLOFT_URL
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_EMAIL = TextSelector(TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username"))
 
-# Per vendor: the full form, and the fields that hold its secrets (asked again on reauth).
-VENDOR_FORMS: dict[str, tuple[dict[Any, Any], tuple[str, ...]]] = {
-    "ipcamlive": (
-        {
+
+@dataclass(frozen=True, slots=True)
+class VendorForm:
+    """A vendor's form.
+
+    Its fields, the secrets asked again on reauth, and the fields that identify an
+    account already added (checked before anything is sent).
+    """
+
+    fields: dict[Any, Any]
+    secrets: tuple[str, ...]
+    identity: tuple[str, ...]
+
+
+VENDOR_FORMS: dict[str, VendorForm] = {
+    "ipcamlive": VendorForm(
+        fields={
             vol.Required(CONF_API_KEY): _PASSWORD,
             vol.Optional(CONF_URL, default=IPCAMLIVE_URL): _URL,
         },
-        (CONF_API_KEY,),
+        secrets=(CONF_API_KEY,),
+        identity=(CONF_API_KEY,),
+    ),
+    "videoloft": VendorForm(
+        fields={
+            vol.Required(CONF_EMAIL): _EMAIL,
+            vol.Required(CONF_PASSWORD): _PASSWORD,
+            vol.Optional(CONF_URL, default=VIDEOLOFT_URL): _URL,
+        },
+        secrets=(CONF_PASSWORD,),
+        identity=(CONF_EMAIL,),
     ),
 }
 
@@ -59,6 +85,12 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for an IPCamLive API secret."""
         return await self._async_vendor_step("ipcamlive", user_input)
+
+    async def async_step_videoloft(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a Videoloft login."""
+        return await self._async_vendor_step("videoloft", user_input)
 
     async def _async_validate(
         self, data: dict[str, Any]
@@ -86,12 +118,12 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_vendor_step(
         self, vendor: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        fields, _ = VENDOR_FORMS[vendor]
+        form = VENDOR_FORMS[vendor]
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {CONF_VENDOR: vendor, **user_input}
             self._async_abort_entries_match(
-                {key: data[key] for key in VENDOR_FORMS[vendor][1]} | {CONF_VENDOR: vendor}
+                {key: data[key] for key in form.identity} | {CONF_VENDOR: vendor}
             )
             _, account, errors = await self._async_validate(data)
             if account is not None:
@@ -100,7 +132,7 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_create_entry(title=account.title, data=data)
         return self.async_show_form(
             step_id=vendor,
-            data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), user_input),
+            data_schema=self.add_suggested_values_to_schema(vol.Schema(form.fields), user_input),
             errors=errors,
         )
 
@@ -133,11 +165,11 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for the vendor's secrets again."""
         entry = self._get_reauth_entry()
-        fields, secrets = VENDOR_FORMS[entry.data[CONF_VENDOR]]
+        form = VENDOR_FORMS[entry.data[CONF_VENDOR]]
         return await self._async_update_entry(
             "reauth_confirm",
             user_input,
-            vol.Schema({key: value for key, value in fields.items() if key in secrets}),
+            vol.Schema({key: value for key, value in form.fields.items() if key in form.secrets}),
         )
 
     async def async_step_reconfigure(
@@ -145,12 +177,12 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change where and how the account is reached."""
         entry = self._get_reconfigure_entry()
-        fields, secrets = VENDOR_FORMS[entry.data[CONF_VENDOR]]
-        suggested = {k: v for k, v in entry.data.items() if k not in secrets}
+        form = VENDOR_FORMS[entry.data[CONF_VENDOR]]
+        suggested = {k: v for k, v in entry.data.items() if k not in form.secrets}
         return await self._async_update_entry(
             "reconfigure",
             user_input,
-            self.add_suggested_values_to_schema(vol.Schema(fields), user_input or suggested),
+            self.add_suggested_values_to_schema(vol.Schema(form.fields), user_input or suggested),
         )
 
     async def _async_update_entry(

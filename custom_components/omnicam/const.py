@@ -12,11 +12,21 @@ LOGGER = logging.getLogger(__package__)
 CONF_VENDOR: Final = "vendor"
 
 POLL_INTERVAL: Final = timedelta(seconds=30)
-CAMERA_LIST_INTERVAL: Final = timedelta(minutes=5)
+SAFETY_POLL_INTERVAL: Final = timedelta(minutes=5)
+"""Polling pace while every realtime feed is up."""
+FEED_BACKOFF_MIN: Final = 1.0
+FEED_BACKOFF_MAX: Final = 60.0
+MOTION_HOLD_SECONDS: Final = 20.0
+"""Motion stays on this long after an alert that has no end yet."""
 SNAPSHOT_CACHE_SECONDS: Final = 5.0
 MEDIA_LOCATION_CACHE_SECONDS: Final = 300.0
 
 ATTR_CODES: Final = "codes"
 SERVICE_SET_PIN_CODES: Final = "set_pin_codes"
+SERVICE_PTZ_MOVE: Final = "ptz_move"
+ATTR_DIRECTION: Final = "direction"
+ATTR_DURATION: Final = "duration"
+RECORDING_KEEPALIVE: Final = timedelta(seconds=15)
 
 MEDIA_URL: Final = "/api/omnicam/media/{entry_id}/{camera_id}/{kind}/{item_id}"
+THUMBNAIL_URL: Final = "/api/omnicam/thumbnail/{entry_id}/{camera_id}/{kind}/{item_id}"

@@ -1,21 +1,47 @@
-"""One coordinator per account: the camera list and every camera's status."""
+"""One coordinator per account: the camera list, every camera's status, realtime feeds.
+
+Polling reads the camera list (at the vendor's pace) and every camera's status. Where the
+vendor has realtime feeds, one background task per feed keeps it open, reconnects with
+backoff, and pushes what it hears into the same data; while every feed is up, polling
+slows down to a safety net. A push wakes only the entities of its own camera.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .const import CAMERA_LIST_INTERVAL, DOMAIN, LOGGER, POLL_INTERVAL
+from .const import (
+    DOMAIN,
+    FEED_BACKOFF_MAX,
+    FEED_BACKOFF_MIN,
+    LOGGER,
+    MOTION_HOLD_SECONDS,
+    POLL_INTERVAL,
+    SAFETY_POLL_INTERVAL,
+)
 from .vendors.errors import AuthError, OmniCamError
-from .vendors.models import Camera, CameraStatus, MediaLocation
+from .vendors.models import (
+    Camera,
+    CameraEvent,
+    CameraStatus,
+    Capability,
+    MediaLocation,
+    RealtimeUpdate,
+)
 
 if TYPE_CHECKING:
     from .vendors.base import VendorClient
@@ -48,6 +74,23 @@ def device_identifier(entry: ConfigEntry, camera_id: str) -> tuple[str, str]:
     return (DOMAIN, f"{entry.data['vendor']}:{camera_id}")
 
 
+def event_signal(entry_id: str, camera_id: str) -> str:
+    """Return the dispatcher signal that carries a camera's events."""
+    return f"{DOMAIN}_{entry_id}_event_{camera_id}"
+
+
+@dataclass(slots=True)
+class FeedState:
+    """What is known about one realtime feed, for diagnostics and the poll pace."""
+
+    camera_ids: tuple[str, ...]
+    task: asyncio.Task[None] | None = None
+    connected: bool = False
+    connects: int = 0
+    failures: int = 0
+    last_error: str | None = None
+
+
 class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
     """Polls one account; the camera list less often than the status."""
 
@@ -67,15 +110,60 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
         self.client = client
         self._cameras: dict[str, Camera] | None = None
         self._cameras_read_at = dt_util.utcnow()
+        self._camera_list_interval = timedelta(seconds=client.camera_list_seconds)
         self.last_poll_seconds: float | None = None
+        self.feeds: dict[str, FeedState] = {}
+        self._motion: dict[str, bool] = {}
+        self._motion_off: dict[str, CALLBACK_TYPE] = {}
+        self._camera_listeners: dict[str, list[CALLBACK_TYPE]] = {}
+        entry.async_on_unload(self._async_stop)
+
+    @callback
+    def _async_stop(self) -> None:
+        """Stop the feeds and the motion timers."""
+        for feed in self.feeds.values():
+            if feed.task is not None:
+                feed.task.cancel()
+        self.feeds.clear()
+        for cancel in self._motion_off.values():
+            cancel()
+        self._motion_off.clear()
+
+    @callback
+    def async_add_camera_listener(self, camera_id: str, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Listen to pushed changes of one camera; return the function that stops it."""
+        listeners = self._camera_listeners.setdefault(camera_id, [])
+        listeners.append(update)
+
+        @callback
+        def remove() -> None:
+            listeners.remove(update)
+            if not listeners:
+                self._camera_listeners.pop(camera_id, None)
+
+        return remove
+
+    @callback
+    def _async_camera_changed(self, camera_id: str) -> None:
+        for update in list(self._camera_listeners.get(camera_id, ())):
+            update()
 
     @callback
     def async_update_status(self, camera_id: str, status: CameraStatus) -> None:
-        """Take a camera's new status after a command, without waiting for a poll."""
+        """Take a camera's new status after a command or a push, without a poll."""
         data = self.data
-        self.async_set_updated_data(
-            OmniCamData(cameras=data.cameras, status={**data.status, camera_id: status})
-        )
+        if data is None or camera_id not in data.cameras:
+            return
+        status = replace(status, motion=self._motion_value(data.cameras[camera_id]))
+        if data.status.get(camera_id) == status:
+            return
+        data.status[camera_id] = status
+        self._async_camera_changed(camera_id)
+
+    def _motion_value(self, camera: Camera) -> bool | None:
+        if not camera.has(Capability.MOTION):
+            return None
+        return self._motion.get(camera.id, False)
 
     async def _async_update_data(self) -> OmniCamData:
         started = time.perf_counter()
@@ -96,17 +184,154 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
         if status.keys() != cameras.keys():
             # A camera without status may have left the account: look at the list next time.
             self._cameras_read_at = dt_util.utc_from_timestamp(0)
+        status = {
+            cid: replace(value, motion=self._motion_value(cameras[cid]))
+            for cid, value in status.items()
+            if cid in cameras
+        }
         return OmniCamData(cameras=cameras, status=status)
 
     async def _async_cameras(self) -> dict[str, Camera]:
         now = dt_util.utcnow()
-        if self._cameras is not None and now - self._cameras_read_at < CAMERA_LIST_INTERVAL:
+        if self._cameras is not None and now - self._cameras_read_at < self._camera_list_interval:
             return self._cameras
         cameras = {camera.id: camera for camera in await self.client.async_get_cameras()}
         previous, self._cameras, self._cameras_read_at = self._cameras, cameras, now
         if previous is not None:
             self._follow_changes(previous, cameras)
+        self._sync_feeds(list(cameras.values()))
         return cameras
+
+    # -- realtime feeds --------------------------------------------------------------
+
+    @callback
+    def _sync_feeds(self, cameras: Sequence[Camera]) -> None:
+        """Hold exactly the feeds the vendor asks for; restart those whose cameras changed."""
+        wanted = self.client.realtime_groups(cameras)
+        for key in list(self.feeds):
+            if wanted.get(key) != self.feeds[key].camera_ids:
+                task = self.feeds.pop(key).task
+                if task is not None:
+                    task.cancel()
+        for key, camera_ids in wanted.items():
+            if key in self.feeds:
+                continue
+            feed = self.feeds[key] = FeedState(camera_ids=camera_ids)
+            feed.task = self.config_entry.async_create_background_task(
+                self.hass, self._async_hold_feed(key, feed), f"{DOMAIN} feed {key}"
+            )
+        self._pace()
+
+    @callback
+    def _pace(self) -> None:
+        """Poll slowly while every feed is up, at the normal pace otherwise."""
+        up = bool(self.feeds) and all(feed.connected for feed in self.feeds.values())
+        self.update_interval = SAFETY_POLL_INTERVAL if up else POLL_INTERVAL
+
+    async def _async_hold_feed(self, key: str, feed: FeedState) -> None:
+        """Keep one feed open: reconnect at once after a normal end, with backoff after errors."""
+        backoff = FEED_BACKOFF_MIN
+
+        @callback
+        def connected() -> None:
+            feed.connected = True
+            feed.connects += 1
+            self._pace()
+
+        while True:
+            opened_at = time.monotonic()
+            connects = feed.connects
+            try:
+                await self.client.async_run_realtime(
+                    key, feed.camera_ids, connected, self._async_realtime
+                )
+                error: str | None = None
+            except AuthError:
+                feed.connected = False
+                self._pace()
+                self.config_entry.async_start_reauth(self.hass)
+                return
+            except OmniCamError as err:
+                error = self.client.scrub(str(err))
+            feed.connected = False
+            self._pace()
+            was_up = feed.connects > connects
+            if error is None and was_up and time.monotonic() - opened_at >= FEED_BACKOFF_MIN:
+                LOGGER.debug("Feed %s ended; reconnecting", key)
+                backoff = FEED_BACKOFF_MIN
+                continue
+            feed.failures += error is not None
+            feed.last_error = error
+            LOGGER.debug("Feed %s down (%s); retrying in %s s", key, error or "ended", backoff)
+            await asyncio.sleep(backoff)
+            backoff = FEED_BACKOFF_MIN if was_up else min(backoff * 2, FEED_BACKOFF_MAX)
+
+    @callback
+    def _async_realtime(self, update: RealtimeUpdate) -> None:
+        """Take one pushed update."""
+        data = self.data
+        if data is None or update.camera_id not in data.cameras:
+            return
+        if update.status is not None:
+            previous = data.status.get(update.camera_id) or CameraStatus()
+            changes: dict[str, Any] = {
+                f.name: value
+                for f in fields(update.status)
+                if (value := getattr(update.status, f.name)) is not None
+            }
+            self.async_update_status(update.camera_id, replace(previous, **changes))
+        if update.event is not None:
+            self._async_event(data.cameras[update.camera_id], update.event)
+
+    @callback
+    def _async_event(self, camera: Camera, event: CameraEvent) -> None:
+        """Follow motion from an event and hand the event to the event entity."""
+        if event.type == "motion" and camera.has(Capability.MOTION):
+            delay = (
+                MOTION_HOLD_SECONDS
+                if event.end is None
+                else (event.end - dt_util.utcnow()).total_seconds()
+            )
+            self._set_motion(camera.id, on=delay > 0, off_in=delay)
+        async_dispatcher_send(self.hass, event_signal(self.config_entry.entry_id, camera.id), event)
+
+    @callback
+    def _set_motion(self, camera_id: str, *, on: bool, off_in: float = 0) -> None:
+        cancel = self._motion_off.pop(camera_id, None)
+        if cancel is not None:
+            cancel()
+        if on:
+
+            @callback
+            def motion_over(now: datetime) -> None:
+                self._motion_off.pop(camera_id, None)
+                self._set_motion(camera_id, on=False)
+
+            self._motion_off[camera_id] = async_call_later(self.hass, off_in, motion_over)
+        if self._motion.get(camera_id, False) == on:
+            return
+        self._motion[camera_id] = on
+        status = self.data.status.get(camera_id)
+        if status is not None:
+            self.async_update_status(camera_id, status)
+
+    @property
+    def listener_count(self) -> int:
+        """Return how many entities listen to pushes (for benchmarks)."""
+        return sum(len(listeners) for listeners in self._camera_listeners.values())
+
+    def feed_summary(self) -> dict[str, dict[str, Any]]:
+        """Return the state of every feed, for diagnostics."""
+        return {
+            key: {
+                "cameras": len(feed.camera_ids),
+                "connected": feed.connected,
+                "connects": feed.connects,
+                "failures": feed.failures,
+                "last_error": feed.last_error,
+            }
+            for key, feed in self.feeds.items()
+        }
 
     @callback
     def _follow_changes(self, previous: dict[str, Camera], cameras: dict[str, Camera]) -> None:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
 from homeassistant.core import callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .const import DOMAIN
 from .coordinator import OmniCamConfigEntry, OmniCamCoordinator, device_identifier
+from .vendors.errors import AuthError, OmniCamError
 from .vendors.models import Camera, CameraStatus, Capability
 
 
@@ -33,6 +36,10 @@ class OmniCamEntity(CoordinatorEntity[OmniCamCoordinator]):
         key = description.key if description else "camera"
         if description is not None:
             self.entity_description = description
+            capability = getattr(description, "capability", None)
+            if capability is not None and not camera.has(capability):
+                # The vendor cannot tell whether the camera can do it: let the user decide.
+                self._attr_entity_registry_enabled_default = False
         self._attr_unique_id = f"{entry.data['vendor']}:{camera.id}:{key}"
         self._attr_device_info = DeviceInfo(
             identifiers={device_identifier(entry, camera.id)},
@@ -61,6 +68,23 @@ class OmniCamEntity(CoordinatorEntity[OmniCamCoordinator]):
             super().available and self.camera_id in data.cameras and self.camera_id in data.status
         )
 
+    async def async_command[T](self, command: Awaitable[T]) -> T:
+        """Await a vendor command; a failure becomes a translated error for the user."""
+        client = self.coordinator.client
+        try:
+            return await command
+        except AuthError as err:
+            self.coordinator.config_entry.async_start_reauth(self.hass)
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except OmniCamError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="command_failed",
+                translation_placeholders={"error": client.scrub(str(err))},
+            ) from err
+
     def _state_key(self) -> tuple[Any, ...]:
         data = self.coordinator.data
         return (
@@ -79,9 +103,14 @@ class OmniCamEntity(CoordinatorEntity[OmniCamCoordinator]):
         super()._handle_coordinator_update()
 
     async def async_added_to_hass(self) -> None:
-        """Remember what the first state was written from."""
+        """Remember what the first state was written from; listen to pushes."""
         await super().async_added_to_hass()
         self._written = self._state_key()
+        self.async_on_remove(
+            self.coordinator.async_add_camera_listener(
+                self.camera_id, self._handle_coordinator_update
+            )
+        )
 
 
 def async_add_camera_entities(
@@ -123,14 +152,14 @@ def async_add_described_entities[D: _NeedsCapability](
     descriptions: Iterable[D],
     entity: Callable[[OmniCamCoordinator, Camera, D], Entity],
 ) -> None:
-    """Add an entity per description whose capability a camera has, now and later."""
+    """Add an entity per description whose capability a camera has (or may have)."""
     descriptions = tuple(descriptions)
 
     def build(coordinator: OmniCamCoordinator, camera: Camera) -> list[Entity]:
         return [
             entity(coordinator, camera, description)
             for description in descriptions
-            if camera.has(description.capability)
+            if camera.may(description.capability)
         ]
 
     async_add_camera_entities(entry, async_add_entities, build)

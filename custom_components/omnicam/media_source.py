@@ -1,8 +1,10 @@
-"""Media browser: account → camera → recordings by day / time-lapse → playable item.
+"""Media browser: account → camera → recordings by day / time-lapse / events → item.
 
-Identifiers are ``entry_id[/camera_id[/kind[/day]]]`` for folders and
-``entry_id/camera_id/kind/item/<item_id>`` for playable items. Playing resolves to the
-integration's proxy path, which Home Assistant signs for the browser.
+Identifiers are ``entry_id[/camera_id[/kind[/day]]]`` for folders (for events the last
+part is the offset of an older page: events are listed 20 at a time, newest first, with
+a folder of older ones at the end), and ``entry_id/camera_id/kind/item/<item_id>`` for
+playable items. Playing resolves to the integration's proxy path, which Home Assistant
+signs for the browser; thumbnails are proxied too.
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN
 from .coordinator import OmniCamConfigEntry
 from .vendors.errors import OmniCamError
-from .vendors.models import Camera, Capability, MediaKind, RecordedItem
-from .views import media_path
+from .vendors.models import Camera, Capability, MediaKind, MediaPage, RecordedItem
+from .views import media_path, thumbnail_path
 
 KIND_CAPABILITY = {
     MediaKind.RECORDING: Capability.RECORDINGS,
     MediaKind.TIMELAPSE: Capability.TIMELAPSE,
+    MediaKind.EVENT: Capability.EVENTS,
 }
 KIND_TITLE = {
     MediaKind.RECORDING: "Recordings",
@@ -56,17 +59,24 @@ def _duration(seconds: float) -> str:
 
 
 def item_title(item: RecordedItem) -> str:
-    """Return a title with local start time, duration and size."""
+    """Return a title with local start time, duration and size (events: and type).
+
+    An event's time is shown in the camera's own time zone, as the vendor gives it.
+    """
     if item.kind is MediaKind.TIMELAPSE:
         return item.title
     parts = []
-    if item.start is not None:
+    if item.start is not None and item.kind is MediaKind.EVENT:
+        parts.append(item.start.strftime("%a %d %b %H:%M:%S"))
+    elif item.start is not None:
         start = dt_util.as_local(item.start)
         parts.append(start.strftime("%H:%M:%S"))
     if item.duration_seconds is not None:
         parts.append(_duration(item.duration_seconds))
     if item.size_bytes is not None:
         parts.append(f"{item.size_bytes / 1_048_576:.0f} MB")
+    if item.kind is MediaKind.EVENT:
+        parts.append(item.title)
     return " · ".join(parts) or item.title
 
 
@@ -154,6 +164,8 @@ class OmniCamMediaSource(MediaSource):
         if len(parts) == 2:
             return self._camera_folder(entry, camera)
         kind = self._kind(camera, parts[2])
+        if kind is MediaKind.EVENT and len(parts) <= 4:
+            return await self._event_page(entry, camera, parts)
         try:
             items = await entry.runtime_data.client.async_list_media(camera.id, kind)
         except OmniCamError as err:
@@ -179,6 +191,45 @@ class OmniCamMediaSource(MediaSource):
             translation_domain=DOMAIN,
             translation_key="no_folder",
             translation_placeholders={"id": item.identifier},
+        )
+
+    async def _event_page(
+        self, entry: OmniCamConfigEntry, camera: Camera, parts: list[str]
+    ) -> BrowseMediaSource:
+        """Return a page of events, with a folder of older ones when there are more."""
+        offset = 0
+        if len(parts) == 4:
+            if not parts[3].isdigit():
+                raise BrowseError(
+                    translation_domain=DOMAIN,
+                    translation_key="no_folder",
+                    translation_placeholders={"id": "/".join(parts)},
+                )
+            offset = int(parts[3])
+        client = entry.runtime_data.client
+        try:
+            page: MediaPage = await client.async_list_media_page(camera.id, MediaKind.EVENT, offset)
+        except OmniCamError as err:
+            raise BrowseError(
+                translation_domain=DOMAIN,
+                translation_key="list_failed",
+                translation_placeholders={"camera": camera.name, "error": client.scrub(str(err))},
+            ) from err
+        title = KIND_TITLE[MediaKind.EVENT] if offset == 0 else f"Events from #{offset + 1}"
+        older = (
+            [
+                self._folder(
+                    self._ident(
+                        entry.entry_id, camera.id, MediaKind.EVENT.value, str(page.next_offset)
+                    ),
+                    "Older events",
+                )
+            ]
+            if page.next_offset is not None
+            else []
+        )
+        return self._items(
+            entry, camera, MediaKind.EVENT, page.items, title=title, parts=parts, extra=older
         )
 
     @staticmethod
@@ -267,6 +318,7 @@ class OmniCamMediaSource(MediaSource):
         *,
         title: str,
         parts: list[str],
+        extra: list[BrowseMediaSource] | None = None,
     ) -> BrowseMediaSource:
         children = [
             BrowseMediaSource(
@@ -277,7 +329,15 @@ class OmniCamMediaSource(MediaSource):
                 title=item_title(item),
                 can_play=True,
                 can_expand=False,
+                thumbnail=thumbnail_path(
+                    entry.entry_id,
+                    quote(camera.id, safe=""),
+                    kind,
+                    quote(item.id, safe=""),
+                )
+                if item.has_thumbnail
+                else None,
             )
             for item in items
-        ]
+        ] + (extra or [])
         return self._folder(self._ident(*parts), f"{camera.name} · {title}", children)

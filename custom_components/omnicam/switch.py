@@ -1,17 +1,19 @@
-"""Switches: the PIN lock of a camera's public stream."""
+"""Switches: the PIN lock of a camera's public stream, and recording on demand."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_time_interval
 
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER, RECORDING_KEEPALIVE
 from .coordinator import OmniCamConfigEntry
 from .entity import OmniCamEntity, async_add_described_entities
 from .vendors.errors import AuthError, OmniCamError
@@ -33,6 +35,11 @@ PIN_LOCK = OmniCamSwitchDescription(
     entity_category=EntityCategory.CONFIG,
     capability=Capability.PIN_LOCK,
 )
+RECORDING = OmniCamSwitchDescription(
+    key="recording",
+    translation_key="recording",
+    capability=Capability.TRIGGER_RECORDING,
+)
 
 
 async def async_setup_entry(
@@ -40,9 +47,57 @@ async def async_setup_entry(
     entry: OmniCamConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a PIN lock switch to cameras whose plan has it."""
+    """Add the PIN lock and recording switches to cameras that have them."""
 
     async_add_described_entities(entry, async_add_entities, [PIN_LOCK], PinLockSwitch)
+    async_add_described_entities(entry, async_add_entities, [RECORDING], RecordingSwitch)
+
+
+class RecordingSwitch(OmniCamEntity, SwitchEntity):
+    """While on, the camera records: the trigger is sent again before it runs out.
+
+    Off after a restart: recording is something asked for now, not a setting to keep.
+    """
+
+    _attr_is_on = False
+    _keepalive: CALLBACK_TYPE | None = None
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Trigger recording now and keep triggering it."""
+        client = self.coordinator.client
+        await self.async_command(client.async_trigger_recording(self.camera_id))
+        if self._keepalive is None:
+            self._keepalive = async_track_time_interval(
+                self.hass, self._async_trigger, RECORDING_KEEPALIVE
+            )
+        self._attr_is_on = True
+        self.async_write_ha_state()
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Stop triggering; the camera stops recording about 20 s later."""
+        self._stop()
+        self.async_write_ha_state()
+
+    def _stop(self) -> None:
+        if self._keepalive is not None:
+            self._keepalive()
+            self._keepalive = None
+        self._attr_is_on = False
+
+    async def _async_trigger(self, now: datetime) -> None:
+        try:
+            await self.coordinator.client.async_trigger_recording(self.camera_id)
+        except OmniCamError as err:
+            LOGGER.warning(
+                "%s: recording not triggered again: %s",
+                self.entity_id,
+                self.coordinator.client.scrub(str(err)),
+            )
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Stop triggering when the entity goes."""
+        self._stop()
+        await super().async_will_remove_from_hass()
 
 
 class PinLockSwitch(OmniCamEntity, SwitchEntity):

@@ -1,7 +1,8 @@
 """Authenticated proxy for recorded media: the browser never sees a vendor URL or secret.
 
 Paths carry every parameter (HA signs only relative paths without a query string):
-``/api/omnicam/media/<entry_id>/<camera_id>/<kind>/<item_id>``.
+``/api/omnicam/media/<entry_id>/<camera_id>/<kind>/<item_id>``, and the item's thumbnail at
+``/api/omnicam/thumbnail/…`` (fetched by the Media browser with the user's own token).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.http import HomeAssistantView
 
-from .const import DOMAIN, LOGGER, MEDIA_LOCATION_CACHE_SECONDS, MEDIA_URL
+from .const import DOMAIN, LOGGER, MEDIA_LOCATION_CACHE_SECONDS, MEDIA_URL, THUMBNAIL_URL
 from .vendors.base import redact_url
 from .vendors.errors import NotFound, NotSupported, OmniCamError
 from .vendors.models import MediaKind, MediaLocation
@@ -43,12 +44,20 @@ def media_path(entry_id: str, camera_id: str, kind: MediaKind, item_id: str) -> 
     )
 
 
+def thumbnail_path(entry_id: str, camera_id: str, kind: MediaKind, item_id: str) -> str:
+    """Return the proxy path of a recorded item's thumbnail."""
+    return THUMBNAIL_URL.format(
+        entry_id=entry_id, camera_id=camera_id, kind=kind.value, item_id=item_id
+    )
+
+
 class OmniCamMediaView(HomeAssistantView):
     """Stream a recorded item from the vendor to an authenticated browser."""
 
     url = MEDIA_URL
     name = "api:omnicam:media"
     requires_auth = True
+    part = "media"
 
     def __init__(self, hass: HomeAssistant) -> None:
         """Keep Home Assistant."""
@@ -89,12 +98,12 @@ class OmniCamMediaView(HomeAssistantView):
         runtime = entry.runtime_data
         if camera_id not in runtime.coordinator.data.cameras:
             raise NotFound(f"no camera {camera_id}")
-        key = (camera_id, kind.value, item_id)
+        key = (camera_id, f"{self.part}:{kind.value}", item_id)
         now = time.monotonic()
         cached = runtime.media_locations.get(key)
         if cached is not None and now - cached[0] < MEDIA_LOCATION_CACHE_SECONDS:
             return cached[1]
-        location = await runtime.client.async_get_media_location(camera_id, kind, item_id)
+        location = await self._async_locate(entry, camera_id, kind, item_id)
         for old in [
             k
             for k, (at, _) in runtime.media_locations.items()
@@ -103,6 +112,11 @@ class OmniCamMediaView(HomeAssistantView):
             del runtime.media_locations[old]
         runtime.media_locations[key] = (now, location)
         return location
+
+    async def _async_locate(
+        self, entry: OmniCamConfigEntry, camera_id: str, kind: MediaKind, item_id: str
+    ) -> MediaLocation:
+        return await entry.runtime_data.client.async_get_media_location(camera_id, kind, item_id)
 
     async def _async_proxy(
         self, request: web.Request, location: MediaLocation
@@ -150,3 +164,17 @@ class OmniCamMediaView(HomeAssistantView):
             return response
         finally:
             upstream.release()
+
+
+class OmniCamThumbnailView(OmniCamMediaView):
+    """Serve a recorded item's thumbnail from the vendor to an authenticated browser."""
+
+    url = THUMBNAIL_URL
+    name = "api:omnicam:thumbnail"
+    part = "thumbnail"
+
+    async def _async_locate(
+        self, entry: OmniCamConfigEntry, camera_id: str, kind: MediaKind, item_id: str
+    ) -> MediaLocation:
+        client = entry.runtime_data.client
+        return await client.async_get_thumbnail_location(camera_id, kind, item_id)

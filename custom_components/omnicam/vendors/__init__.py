@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from .base import VendorClient
 from .ipcamlive import IPCamLiveClient
+from .videoloft import VideoloftClient
 
 VENDORS: dict[str, type[VendorClient]] = {
     IPCamLiveClient.vendor: IPCamLiveClient,
+    VideoloftClient.vendor: VideoloftClient,
 }
 
 __all__ = ["VENDORS", "VendorClient"]

@@ -9,7 +9,8 @@ never calls it because no entity is created for a capability a camera does not h
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
 import re
 from typing import Any, ClassVar
 
@@ -22,8 +23,11 @@ from .models import (
     CameraStatus,
     MediaKind,
     MediaLocation,
+    MediaPage,
     PinCode,
     PinLock,
+    PtzDirection,
+    RealtimeUpdate,
     RecordedItem,
     StreamSource,
 )
@@ -39,6 +43,18 @@ class VendorClient(ABC):
 
     manufacturer: ClassVar[str]
     """Name shown as the manufacturer of the vendor's devices."""
+
+    camera_list_seconds: ClassVar[float] = 300.0
+    """How often the camera list is read again."""
+
+    snapshot_cache_seconds: ClassVar[float] = 5.0
+    """How long a snapshot is served again before a new one is fetched."""
+
+    live_keepalive_seconds: ClassVar[float] = 30.0
+    """With LIVE_ON_DEMAND: how often live video is asked for again while watched."""
+
+    ptz_step_seconds: ClassVar[float] = 0.5
+    """How long a PTZ button moves the camera."""
 
     def __init__(self, session: aiohttp.ClientSession) -> None:
         """Keep the shared HTTP session."""
@@ -91,12 +107,31 @@ class VendorClient(ABC):
         """Return where the live stream can be opened now."""
 
     @abstractmethod
-    async def async_get_snapshot(self, camera_id: str) -> bytes:
-        """Return a current JPEG image of the camera."""
+    async def async_get_snapshot(self, camera_id: str, width: int | None = None) -> bytes:
+        """Return a current JPEG image of the camera, at least `width` wide if it can."""
+
+    async def async_start_live(self, camera_id: str, *, wait: bool = True) -> None:
+        """With LIVE_ON_DEMAND: ask the camera to stream live video (again).
+
+        With `wait`, return once it streams, or after a few seconds at most.
+        """
+        raise NotSupported(f"live video on demand is not available for {self.vendor}")
 
     async def async_list_media(self, camera_id: str, kind: MediaKind) -> list[RecordedItem]:
         """Return the camera's recorded items of one kind, newest first."""
         raise NotSupported(f"{kind} is not available for {self.vendor}")
+
+    async def async_list_media_page(
+        self, camera_id: str, kind: MediaKind, offset: int = 0
+    ) -> MediaPage:
+        """Return a page of recorded items, newest first; by default all in one page."""
+        return MediaPage(await self.async_list_media(camera_id, kind))
+
+    async def async_get_thumbnail_location(
+        self, camera_id: str, kind: MediaKind, item_id: str
+    ) -> MediaLocation:
+        """Return where the proxy fetches the thumbnail of a recorded item from."""
+        raise NotSupported(f"thumbnails of {kind} are not available for {self.vendor}")
 
     async def async_get_media_location(
         self, camera_id: str, kind: MediaKind, item_id: str
@@ -113,6 +148,55 @@ class VendorClient(ABC):
     ) -> PinLock:
         """Change the PIN lock; what is None stays as it is. Return the new settings."""
         raise NotSupported(f"PIN lock is not available for {self.vendor}")
+
+    async def async_ptz_start(self, camera_id: str, direction: PtzDirection) -> None:
+        """Start moving until told to stop."""
+        raise NotSupported(f"PTZ is not available for {self.vendor}")
+
+    async def async_ptz_stop(self, camera_id: str) -> None:
+        """Stop moving."""
+        raise NotSupported(f"PTZ is not available for {self.vendor}")
+
+    async def async_ptz_step(self, camera_id: str, direction: PtzDirection) -> None:
+        """Move a short step: by default start, wait `ptz_step_seconds`, stop."""
+        await self.async_ptz_move(camera_id, direction, self.ptz_step_seconds)
+
+    async def async_ptz_move(self, camera_id: str, direction: PtzDirection, seconds: float) -> None:
+        """Move for a number of seconds; the stop is sent even when the wait is cancelled."""
+        await self.async_ptz_start(camera_id, direction)
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            await asyncio.shield(self.async_ptz_stop(camera_id))
+
+    async def async_trigger_recording(self, camera_id: str) -> None:
+        """Make the camera record an event now (the vendor decides how long)."""
+        raise NotSupported(f"triggered recording is not available for {self.vendor}")
+
+    async def async_capture_still(self, camera_id: str) -> None:
+        """Make the camera capture a still image now."""
+        raise NotSupported(f"capturing stills is not available for {self.vendor}")
+
+    def realtime_groups(self, cameras: Sequence[Camera]) -> dict[str, tuple[str, ...]]:
+        """Return the realtime feeds to hold open: feed key → camera ids it carries.
+
+        Empty when the vendor has no realtime feed.
+        """
+        return {}
+
+    async def async_run_realtime(
+        self,
+        key: str,
+        camera_ids: Sequence[str],
+        on_connect: Callable[[], None],
+        on_update: Callable[[RealtimeUpdate], None],
+    ) -> None:
+        """Hold one realtime feed open and hand over its messages.
+
+        Returns when the vendor ends the feed; raises an `OmniCamError` when it fails.
+        The caller reconnects.
+        """
+        raise NotSupported(f"realtime updates are not available for {self.vendor}")
 
 
 _QUERY_SECRET = re.compile(r"(?i)([?&](?:apisecret|api_key|token|password|pincodes)=)[^&#\s]*")

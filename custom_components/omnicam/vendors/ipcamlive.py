@@ -467,7 +467,7 @@ class IPCamLiveClient(VendorClient):
         url = await self._url("getstreamhlsurl", camera_id)
         return StreamSource(url=url, kind=StreamKind.HLS, refresh_seconds=STREAM_URL_REFRESH)
 
-    async def async_get_snapshot(self, camera_id: str) -> bytes:
+    async def async_get_snapshot(self, camera_id: str, width: int | None = None) -> bytes:
         """Fetch the JPEG behind ``getsnapshoturl``."""
         url = await self._url("getsnapshoturl", camera_id)
         self.count("snapshot")

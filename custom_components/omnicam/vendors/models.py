@@ -20,6 +20,30 @@ class Capability(StrEnum):
     RECORDINGS = "recordings"
     TIMELAPSE = "timelapse"
     PIN_LOCK = "pin_lock"
+    LIVE_STATE = "live_state"
+    """The status says whether the camera streams live video right now."""
+    ONLINE_STATE = "online_state"
+    """The status says whether the camera is reachable."""
+    LIVE_ON_DEMAND = "live_on_demand"
+    """Live video must be asked for, and kept going while it is watched."""
+    MOTION = "motion"
+    """Motion (and sound) alerts arrive as events."""
+    EVENTS = "events"
+    """Recorded events can be listed and played."""
+    PTZ = "ptz"
+    TRIGGER_RECORDING = "trigger_recording"
+    CAPTURE_STILL = "capture_still"
+
+
+class PtzDirection(StrEnum):
+    """Directions of a pan, tilt or zoom move."""
+
+    UP = "up"
+    DOWN = "down"
+    LEFT = "left"
+    RIGHT = "right"
+    ZOOM_IN = "zoom_in"
+    ZOOM_OUT = "zoom_out"
 
 
 class StreamKind(StrEnum):
@@ -56,10 +80,21 @@ class Camera:
     enabled: bool = True
     capabilities: frozenset[Capability] = frozenset()
     sw_version: str | None = None
+    maybe: frozenset[Capability] = frozenset()
+    """Capabilities the camera may have, which the vendor cannot tell: their entities
+    are created disabled by default."""
+    group: str | None = None
+    """Who the camera belongs to, where an account spans several owners."""
+    event_types: tuple[str, ...] = ()
+    """The event types its realtime feed reports (with MOTION)."""
 
     def has(self, capability: Capability) -> bool:
         """Return True when the camera has the capability."""
         return capability in self.capabilities
+
+    def may(self, capability: Capability) -> bool:
+        """Return True when the camera has, or may have, the capability."""
+        return capability in self.capabilities or capability in self.maybe
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +152,34 @@ class CameraStatus:
     stream_info: StreamInfo | None = None
     storage: StorageInfo | None = None
     pin_lock: PinLock | None = None
+    live: bool | None = None
+    online: bool | None = None
+    motion: bool | None = None
+    """Set by the realtime feed, never by a poll."""
+
+
+@dataclass(frozen=True, slots=True)
+class CameraEvent:
+    """Something that happened at a camera, as the realtime feed tells it."""
+
+    camera_id: str
+    type: str
+    """``motion``, ``audio``, or a vendor's own event code."""
+    id: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    """None while the event goes on."""
+    magnitude: int | None = None
+    data: dict[str, str | int | float | bool | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RealtimeUpdate:
+    """One message of a realtime feed: a camera's new status, or an event."""
+
+    camera_id: str
+    status: CameraStatus | None = None
+    event: CameraEvent | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +202,9 @@ class RecordedItem:
     end: datetime | None = None
     size_bytes: int | None = None
     mime_type: str = "video/mp4"
+    label: str | None = None
+    """What kind of event it was, e.g. ``motion``."""
+    has_thumbnail: bool = False
 
     @property
     def duration_seconds(self) -> float | None:
@@ -146,6 +212,14 @@ class RecordedItem:
         if self.start is None or self.end is None:
             return None
         return (self.end - self.start).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class MediaPage:
+    """A page of recorded items, newest first, and where the next (older) page starts."""
+
+    items: list[RecordedItem]
+    next_offset: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

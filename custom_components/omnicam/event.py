@@ -1,0 +1,75 @@
+"""Event entities: every motion or sound alert a camera's realtime feed reports."""
+
+from __future__ import annotations
+
+from homeassistant.components.event import EventDeviceClass, EventEntity
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import OmniCamConfigEntry, OmniCamCoordinator, event_signal
+from .entity import OmniCamEntity, async_add_camera_entities
+from .vendors.models import Camera, CameraEvent, Capability
+
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: OmniCamConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add an event entity to each camera whose feed reports events."""
+
+    def build(coordinator: OmniCamCoordinator, camera: Camera) -> list[OmniCamEvent]:
+        if camera.has(Capability.MOTION) and camera.event_types:
+            return [OmniCamEvent(coordinator, camera)]
+        return []
+
+    async_add_camera_entities(entry, async_add_entities, build)
+
+
+class OmniCamEvent(OmniCamEntity, EventEntity):
+    """Fires once per alert, with its type, magnitude and id."""
+
+    _attr_device_class = EventDeviceClass.MOTION
+    _attr_translation_key = "alert"
+
+    def __init__(self, coordinator: OmniCamCoordinator, camera: Camera) -> None:
+        """Initialise the event entity."""
+        super().__init__(coordinator, camera)
+        self._attr_unique_id = f"{coordinator.config_entry.data['vendor']}:{camera.id}:alert"
+        self._attr_event_types = list(camera.event_types)
+        self._fired: set[tuple[str, str]] = set()
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to the camera's events."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                event_signal(self.coordinator.config_entry.entry_id, self.camera_id),
+                self._async_event,
+            )
+        )
+
+    @callback
+    def _async_event(self, event: CameraEvent) -> None:
+        """Fire for a new alert; an alert heard again (e.g. its end) does not fire."""
+        if event.type not in self.event_types:
+            return
+        if event.id is not None:
+            key = (event.type, event.id)
+            if key in self._fired:
+                return
+            self._fired.add(key)
+            if len(self._fired) > 200:
+                self._fired = {key}
+        attributes: dict[str, str | int | float | bool | None] = {"alert_id": event.id}
+        if event.magnitude is not None:
+            attributes["magnitude"] = event.magnitude
+        if event.start is not None:
+            attributes["started"] = event.start.isoformat()
+        attributes.update(event.data)
+        self._trigger_event(event.type, attributes)
+        self.async_write_ha_state()
