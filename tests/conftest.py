@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator
+import asyncio
+from collections.abc import AsyncGenerator, Callable, Generator
 import logging
 import socket
 from unittest.mock import PropertyMock, patch
@@ -13,6 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.omnicam.const import DOMAIN
 from tests.simulators.ipcamlive import IPCamLiveSimulator
+from tests.simulators.videoloft import VideoloftSimulator
 
 
 @pytest.fixture(autouse=True)
@@ -81,3 +83,49 @@ def entity_registry_enabled_by_default() -> Generator[None]:
         new_callable=PropertyMock,
     ):
         yield
+
+
+@pytest.fixture
+async def videoloft(socket_enabled: None) -> AsyncGenerator[VideoloftSimulator]:
+    """Run a Videoloft simulator (authenticators, 2 loggers, 2 Wowza) on loopback."""
+    sim = VideoloftSimulator()
+    sim.draw_snapshots = False
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+def videoloft_entry(sim: VideoloftSimulator, **data: str) -> MockConfigEntry:
+    """Return a config entry for the simulated Videoloft login."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Videoloft ({sim.email})",
+        unique_id=str(sim.uid),
+        data={
+            "vendor": "videoloft",
+            "email": sim.email,
+            "password": sim.password,
+            "url": sim.auth_url,
+        }
+        | data,
+    )
+
+
+@pytest.fixture
+async def videoloft_loaded(hass: HomeAssistant, videoloft: VideoloftSimulator) -> MockConfigEntry:
+    """Set up a Videoloft entry against the simulator, with its feeds connected."""
+    entry = videoloft_entry(videoloft)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await wait_for(lambda: all(f.connected for f in entry.runtime_data.coordinator.feeds.values()))
+    return entry
+
+
+async def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Wait (real time) until a condition holds; fail when it does not in time."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)

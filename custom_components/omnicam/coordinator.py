@@ -16,7 +16,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -117,6 +118,13 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
         self._motion_off: dict[str, CALLBACK_TYPE] = {}
         self._camera_listeners: dict[str, list[CALLBACK_TYPE]] = {}
         entry.async_on_unload(self._async_stop)
+        entry.async_on_unload(
+            hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_stop_event)
+        )
+
+    @callback
+    def _async_stop_event(self, event: Event) -> None:
+        self._async_stop()
 
     @callback
     def _async_stop(self) -> None:
@@ -217,8 +225,11 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
             if key in self.feeds:
                 continue
             feed = self.feeds[key] = FeedState(camera_ids=camera_ids)
-            feed.task = self.config_entry.async_create_background_task(
-                self.hass, self._async_hold_feed(key, feed), f"{DOMAIN} feed {key}"
+            # A plain task, not one of Home Assistant's background tasks: a feed never
+            # ends by itself, and nothing should wait for it. It is cancelled on unload
+            # and when Home Assistant stops.
+            feed.task = self.hass.loop.create_task(
+                self._async_hold_feed(key, feed), name=f"{DOMAIN} feed {key}"
             )
         self._pace()
 
@@ -253,6 +264,9 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
                 return
             except OmniCamError as err:
                 error = self.client.scrub(str(err))
+            except Exception as err:  # noqa: BLE001 - a feed must outlive surprises
+                error = self.client.scrub(repr(err))
+                LOGGER.warning("Feed %s failed unexpectedly: %s", key, error)
             feed.connected = False
             self._pace()
             was_up = feed.connects > connects

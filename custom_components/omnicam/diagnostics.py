@@ -7,12 +7,19 @@ from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_EMAIL,
+    CONF_PASSWORD,
+    CONF_TOKEN,
+    CONF_USERNAME,
+)
 from homeassistant.core import HomeAssistant
 
 from .coordinator import OmniCamConfigEntry
+from .vendors.base import REDACTED
 
-TO_REDACT = {CONF_API_KEY, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME, "codes", "email"}
+TO_REDACT = {CONF_API_KEY, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME, CONF_EMAIL, "codes"}
 
 
 async def async_get_config_entry_diagnostics(
@@ -35,9 +42,14 @@ async def async_get_config_entry_diagnostics(
             else None,
             "last_poll_seconds": coordinator.last_poll_seconds,
         },
+        "feeds": coordinator.feed_summary(),
         "cameras": {
             camera_id: {
-                "camera": asdict(camera) | {"capabilities": sorted(camera.capabilities)},
+                "camera": asdict(camera)
+                | {
+                    "capabilities": sorted(camera.capabilities),
+                    "maybe": sorted(camera.maybe),
+                },
                 "status": async_redact_data(asdict(data.status[camera_id]), TO_REDACT)
                 if camera_id in data.status
                 else None,
@@ -46,8 +58,18 @@ async def async_get_config_entry_diagnostics(
         },
         "requests": dict(sorted(client.request_count.items())),
     }
-    # Belt and braces: nothing the client holds as a secret leaves, wherever it hides.
-    scrubbed: dict[str, Any] = _scrub(dump, client.scrub)
+    # Belt and braces: nothing the client holds as a secret leaves, wherever it hides,
+    # and neither does the login's email or user name (the title may show it).
+    identities = [
+        str(entry.data[key]) for key in (CONF_EMAIL, CONF_USERNAME) if entry.data.get(key)
+    ]
+
+    def scrub(text: str) -> str:
+        for identity in identities:
+            text = text.replace(identity, REDACTED)
+        return client.scrub(text)
+
+    scrubbed: dict[str, Any] = _scrub(dump, scrub)
     return scrubbed
 
 
