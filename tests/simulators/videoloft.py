@@ -24,7 +24,10 @@ Where the document is silent the simulator assumes, like the client:
 
 Faults for tests: ``fail`` makes every authenticator and logger call answer with an HTTP
 500, a hang (``"timeout"``), malformed JSON or an HTML page until it is cleared;
-``drop_feeds()`` cuts every realtime connection without a proper end.
+``drop_feeds()`` cuts every realtime connection without a proper end;
+``override[endpoint] = (status, body)`` answers that endpoint (a name of `requests`) with
+the status and body (a ``str`` as it is, anything else as JSON) until removed;
+``push_raw(text)`` writes text as it is into every realtime feed.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from aiohttp import web
 from .media import SEGMENT_SECONDS, mp4_clip, ranged, snapshot_jpeg, ts_segment
 
 HOUR_MS = 3_600_000
+RAW = "\x00raw:"
 DAY_MS = 24 * HOUR_MS
 
 
@@ -216,6 +220,7 @@ class VideoloftSimulator:
         self.image_delay = 0.1
         self.draw_snapshots = True
         self.fail: str | None = None
+        self.override: dict[str, tuple[int, Any]] = {}
         self._released = asyncio.Event()
         self.requests: Counter[str] = Counter()
         self.tasks: list[tuple[str, str]] = []
@@ -387,7 +392,17 @@ class VideoloftSimulator:
         sock = request.transport.get_extra_info("sockname") if request.transport else None
         return self._roles.get(int(sock[1]) if sock else 0, ("", 0))
 
-    async def _fault(self) -> web.Response | None:
+    def push_raw(self, text: str) -> None:
+        """Write text as it is into every realtime feed."""
+        for feed in self._feeds:
+            feed.queue.put_nowait(RAW + text)
+
+    async def _fault(self, name: str) -> web.Response | None:
+        if name in self.override:
+            status, body = self.override[name]
+            if isinstance(body, str):
+                return web.Response(status=status, text=body)
+            return web.json_response(body, status=status)
         if self.fail == "timeout":
             await self._released.wait()
             return web.Response(status=503)
@@ -426,7 +441,7 @@ class VideoloftSimulator:
         kind, index = self._role(request)
         if kind != role:
             return index, self._error(404, "not found")
-        if (fault := await self._fault()) is not None:
+        if (fault := await self._fault(name)) is not None:
             return index, fault
         if self._token(request, token) is None:
             return index, self._error(401, "Unauthorized: token invalid or expired")
@@ -443,7 +458,7 @@ class VideoloftSimulator:
         kind, index = self._role(request)
         if kind != "auth":
             return self._error(404, "not found")
-        if (fault := await self._fault()) is not None:
+        if (fault := await self._fault("login")) is not None:
             return fault
         if request.method == "POST":
             if not self.accept_post:
@@ -602,6 +617,9 @@ class VideoloftSimulator:
                     return response
                 if message == "":
                     break
+                if message.startswith(RAW):
+                    await response.write(message.removeprefix(RAW).encode())
+                    continue
                 await response.write(f"data: {message}\n\n".encode())
             await response.write_eof()
         except (ConnectionResetError, RuntimeError):
