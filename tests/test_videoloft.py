@@ -19,6 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.omnicam.const import DOMAIN
 from custom_components.omnicam.coordinator import OmniCamCoordinator
+from custom_components.omnicam.views import LIVE_RELAYS
 from tests.conftest import assert_no_secret, videoloft_entry, wait_for
 from tests.simulators.videoloft import SimCamera, VideoloftSimulator
 
@@ -344,7 +345,9 @@ async def test_camera_moving_logger_and_wowza_is_followed(
     coordinator = _coordinator(videoloft_loaded)
     first = await async_get_stream_source(hass, "camera.kitchen_customer_2")
     assert first is not None
-    assert videoloft.host("wowza", 1) in first
+    camera = hass.data["camera"].get_entity("camera.kitchen_customer_2")
+    relay = hass.data[LIVE_RELAYS][camera._relay_key]
+    assert videoloft.host("wowza", 1) in relay.upstream
     videoloft.move(KITCHEN, logger=0, wowza=0)
     await _reread_cameras(videoloft_loaded)
     assert coordinator.last_update_success
@@ -355,12 +358,12 @@ async def test_camera_moving_logger_and_wowza_is_followed(
     await wait_for(
         lambda: hass.states.get("binary_sensor.kitchen_customer_2_online").state == STATE_OFF
     )
-    camera = hass.data["camera"].get_entity("camera.kitchen_customer_2")
     camera._source = None
     moved = await async_get_stream_source(hass, "camera.kitchen_customer_2")
-    assert moved is not None
-    assert videoloft.host("wowza", 0) in moved
-    assert videoloft.cameras[KITCHEN].streamname in moved
+    assert moved == first  # the relay's address stays; where it points moved
+    relay = hass.data[LIVE_RELAYS][camera._relay_key]
+    assert videoloft.host("wowza", 0) in relay.upstream
+    assert videoloft.cameras[KITCHEN].streamname in relay.upstream
 
 
 async def test_cameras_appear_and_disappear(
@@ -399,7 +402,8 @@ async def test_live_view_asks_keeps_and_stops(
     # Probing the stream source sends nothing to the camera.
     url = await async_get_stream_source(hass, "camera.garden_customer_1")
     assert url is not None
-    assert "userToken=" in url
+    assert "userToken" not in url
+    assert url.endswith("/playlist.m3u8")
     assert videoloft.tasks == []
     camera = hass.data["camera"].get_entity("camera.garden_customer_1")
     stream = await camera.async_create_stream()
@@ -426,17 +430,84 @@ async def test_live_view_asks_keeps_and_stops(
     assert videoloft.tasks == [(GARDEN, "livecommand")] * 3
 
 
-async def test_wowza_serves_the_stream_url(
+@pytest.mark.parametrize("absolute", [False, True])
+async def test_live_stream_is_relayed_without_the_token(
+    hass: HomeAssistant,
+    videoloft: VideoloftSimulator,
+    videoloft_loaded: MockConfigEntry,
+    hass_client_no_auth,  # type: ignore[no-untyped-def]
+    caplog: pytest.LogCaptureFixture,
+    absolute: bool,
+) -> None:
+    videoloft.absolute_uris = absolute
+    await videoloft_loaded.runtime_data.client.async_start_live(GARDEN)
+    url = await async_get_stream_source(hass, "camera.garden_customer_1")
+    assert url is not None
+    path = "/" + url.split("/", 3)[3]
+    client = await hass_client_no_auth()
+    playlist = await client.get(path)
+    assert playlist.status == 200
+    text = await playlist.text()
+    assert "#EXTM3U" in text
+    for token in videoloft._tokens:
+        assert token not in text
+    segment = [line for line in text.splitlines() if line.endswith(".ts")][-1]
+    assert not segment.startswith("http")
+    video = await client.get(path.rsplit("/", 1)[0] + "/" + segment)
+    assert video.status == 200
+    assert (await video.read())[:1] == b"\x47"
+    # Nothing else is reachable through the relay.
+    for bad in ("../../media/x", "seg%2F..%2Fx.ts", "a/../b.ts"):
+        response = await client.get(path.rsplit("/", 1)[0] + "/" + bad)
+        assert response.status in (400, 404), bad
+    unknown = await client.get("/api/omnicam/live/not-a-key/playlist.m3u8")
+    assert unknown.status == 404
+    # The camera stops streaming: the relay says so.
+    videoloft.cameras[GARDEN].live_until = 0
+    assert (await client.get(path)).status == 404
+    assert_no_secret(caplog, videoloft.password, *videoloft._tokens)
+    # The entity gone, its relay is gone.
+    assert await hass.config_entries.async_unload(videoloft_loaded.entry_id)
+    assert (await client.get(path)).status == 404
+
+
+async def test_relay_when_wowza_is_unreachable(
+    hass: HomeAssistant,
+    videoloft: VideoloftSimulator,
+    videoloft_loaded: MockConfigEntry,
+    hass_client_no_auth,  # type: ignore[no-untyped-def]
+    closed_port: int,
+) -> None:
+    url = await async_get_stream_source(hass, "camera.garden_customer_1")
+    assert url is not None
+    camera = hass.data["camera"].get_entity("camera.garden_customer_1")
+    relay = hass.data[LIVE_RELAYS][camera._relay_key]
+    relay.upstream = f"http://127.0.0.1:{closed_port}/manything/x/playlist.m3u8?userToken=t"
+    client = await hass_client_no_auth()
+    path = "/" + url.split("/", 3)[3]
+    assert (await client.get(path)).status == 502
+    assert (await client.get(path.replace("playlist.m3u8", "segment1.ts"))).status == 502
+    videoloft.override["wowza_playlist"] = (500, "down")
+    relay.upstream = f"http://{videoloft.host('wowza', 0)}/manything/x/playlist.m3u8"
+    assert (await client.get(path)).status == 502
+
+
+async def test_new_token_needs_no_stream_restart(
     hass: HomeAssistant, videoloft: VideoloftSimulator, videoloft_loaded: MockConfigEntry
 ) -> None:
-    import aiohttp
-
-    client = videoloft_loaded.runtime_data.client
-    await client.async_start_live(GARDEN)
-    source = await client.async_get_stream_source(GARDEN)
-    async with aiohttp.ClientSession() as session, session.get(source.url) as resp:
-        assert resp.status == 200
-        assert "#EXTM3U" in await resp.text()
+    assert await async_setup_component(hass, "stream", {})
+    camera = hass.data["camera"].get_entity("camera.garden_customer_1")
+    stream = await camera.async_create_stream()
+    assert stream is not None
+    stream.add_provider("hls")
+    source = stream.source
+    before = hass.data[LIVE_RELAYS][camera._relay_key].upstream
+    await videoloft_loaded.runtime_data.client._fresh_token(force=True)
+    camera._source = (camera._source[0] - 61, camera._source[1])
+    await camera._async_check_stream()
+    assert hass.data[LIVE_RELAYS][camera._relay_key].upstream != before
+    assert stream.source == source
+    await stream.stop()
 
 
 async def test_snapshot_captures_fetches_and_caches(

@@ -19,7 +19,7 @@ from .coordinator import (
 )
 from .services import async_setup_services
 from .vendors import VENDORS
-from .views import OmniCamMediaView, OmniCamThumbnailView
+from .views import LIVE_RELAYS, OmniCamLiveView, OmniCamMediaView, OmniCamThumbnailView
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -37,6 +37,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register what every entry shares: the media proxy and the actions."""
     hass.http.register_view(OmniCamMediaView(hass))
     hass.http.register_view(OmniCamThumbnailView(hass))
+    hass.http.register_view(OmniCamLiveView(hass))
+    hass.data[LIVE_RELAYS] = {}
     async_setup_services(hass)
     return True
 

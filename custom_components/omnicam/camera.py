@@ -8,12 +8,18 @@ schedule and Home Assistant's stream follows it when it changed.
 Cameras that stream only when asked (LIVE_ON_DEMAND) are asked when a stream is really
 opened (`async_create_stream`), and asked again on the vendor's schedule for as long as
 the stream has viewers.
+
+A vendor URL that carries a secret (`StreamSource.relay`) is never handed to Home
+Assistant's stream, whose logs would show it: the stream opens a local relay address
+under a random key instead, and the relay follows the vendor URL as it changes (a new token
+needs no restart of the stream; a new server does).
 """
 
 from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+import secrets
 import time
 
 from homeassistant.components.camera import Camera as CameraEntity, CameraEntityFeature
@@ -28,6 +34,7 @@ from .coordinator import OmniCamConfigEntry, OmniCamCoordinator
 from .entity import OmniCamEntity, async_add_camera_entities
 from .vendors.errors import AuthError, NotFound, OmniCamError, Unavailable
 from .vendors.models import Camera, Capability, PtzDirection, StreamSource
+from .views import LIVE_RELAYS, LiveRelay, relay_path
 
 PARALLEL_UPDATES = 0
 STREAM_CHECK_INTERVAL = timedelta(seconds=15)
@@ -63,6 +70,7 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
         self._snapshot: tuple[float, int | None, bytes] | None = None
         self._snapshot_lock = asyncio.Lock()
         self._asked_live_at: float | None = None
+        self._relay_key: str | None = None
 
     @property
     def is_on(self) -> bool:
@@ -83,6 +91,27 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
             async_track_time_interval(self.hass, self._async_check_stream, STREAM_CHECK_INTERVAL)
         )
 
+    async def async_will_remove_from_hass(self) -> None:
+        """Close the camera's live relay."""
+        if self._relay_key is not None:
+            self.hass.data[LIVE_RELAYS].pop(self._relay_key, None)
+        await super().async_will_remove_from_hass()
+
+    def _local_url(self, source: StreamSource) -> str:
+        """Return what Home Assistant's stream opens: the source, or its relay."""
+        if not source.relay:
+            return source.url
+        if self._relay_key is None:
+            self._relay_key = secrets.token_urlsafe(24)
+        self.hass.data[LIVE_RELAYS][self._relay_key] = LiveRelay(source.url)
+        api = self.hass.config.api
+        host = "127.0.0.1"
+        if api is not None and api.host not in (api.local_ip, "0.0.0.0", "::"):  # noqa: S104
+            host = f"[{api.host}]" if ":" in api.host else api.host
+        scheme = "https" if api is not None and api.use_ssl else "http"
+        port = api.port if api is not None else 8123
+        return f"{scheme}://{host}:{port}{relay_path(self._relay_key, source.url)}"
+
     async def _async_source(self) -> StreamSource:
         """Return the stream source, looked up again once the vendor says it expired."""
         cached = self._source
@@ -100,7 +129,7 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
         if not self.camera.has(Capability.LIVE_STREAM) or not self.camera.enabled:
             return None
         try:
-            return (await self._async_source()).url
+            return self._local_url(await self._async_source())
         except AuthError:
             self.coordinator.config_entry.async_start_reauth(self.hass)
             return None
@@ -152,9 +181,12 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
         except OmniCamError as err:
             LOGGER.debug("%s: stream URL not refreshed: %s", self.entity_id, err)
             return
-        if fresh.url != source.url and self.stream is not None:
+        if fresh.url == source.url or self.stream is None:
+            return
+        local = self._local_url(fresh)  # a relay follows a new token by itself
+        if fresh.url.split("?")[0] != source.url.split("?")[0]:
             LOGGER.debug("%s: stream moved to another server", self.entity_id)
-            self.stream.update_source(fresh.url)
+            self.stream.update_source(local)
 
     async def async_camera_image(
         self, width: int | None = None, height: int | None = None

@@ -29,4 +29,6 @@ ATTR_DURATION: Final = "duration"
 RECORDING_KEEPALIVE: Final = timedelta(seconds=15)
 
 MEDIA_URL: Final = "/api/omnicam/media/{entry_id}/{camera_id}/{kind}/{item_id}"
+LIVE_URL: Final = "/api/omnicam/live/{key}/{path:.+}"
+"""Relay of live HLS streams whose vendor URL carries a secret; `key` is the secret."""
 THUMBNAIL_URL: Final = "/api/omnicam/thumbnail/{entry_id}/{camera_id}/{kind}/{item_id}"

@@ -7,7 +7,9 @@ Paths carry every parameter (HA signs only relative paths without a query string
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from http import HTTPStatus
+import re
 import time
 from typing import TYPE_CHECKING
 
@@ -17,8 +19,17 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.http import HomeAssistantView
+from homeassistant.util.hass_dict import HassKey
+from yarl import URL
 
-from .const import DOMAIN, LOGGER, MEDIA_LOCATION_CACHE_SECONDS, MEDIA_URL, THUMBNAIL_URL
+from .const import (
+    DOMAIN,
+    LIVE_URL,
+    LOGGER,
+    MEDIA_LOCATION_CACHE_SECONDS,
+    MEDIA_URL,
+    THUMBNAIL_URL,
+)
 from .vendors.base import redact_url
 from .vendors.errors import NotFound, NotSupported, OmniCamError
 from .vendors.models import MediaKind, MediaLocation
@@ -178,3 +189,93 @@ class OmniCamThumbnailView(OmniCamMediaView):
     ) -> MediaLocation:
         client = entry.runtime_data.client
         return await client.async_get_thumbnail_location(camera_id, kind, item_id)
+
+
+@dataclass(slots=True)
+class LiveRelay:
+    """Where one camera's live HLS really is; the key that names it is the only secret."""
+
+    upstream: str
+    """The vendor's playlist URL, with its secret query (never sent to the stream)."""
+
+
+LIVE_RELAYS: HassKey[dict[str, LiveRelay]] = HassKey(f"{DOMAIN}_live_relays")
+_RELAY_PATH = re.compile(r"(?:[A-Za-z0-9_.~-]+/)*[A-Za-z0-9_.~-]+")
+_PLAYLIST_LIMIT = 1 << 20
+_URI_ATTRIBUTE = re.compile(r'URI="([^"]*)"')
+
+
+def relay_path(key: str, upstream: str) -> str:
+    """Return the local path of a relayed stream: the playlist's own name under the key."""
+    name = URL(upstream).name or "playlist.m3u8"
+    return LIVE_URL.replace("{path:.+}", name).format(key=key)
+
+
+class OmniCamLiveView(OmniCamMediaView):
+    """Relay a live HLS stream whose vendor URL carries a secret.
+
+    Home Assistant's stream opens ``/api/omnicam/live/<key>/<playlist>``; the relay adds the
+    vendor's secret query to every request, and takes it out of the playlists it passes on,
+    so neither the stream's logs nor its URLs ever hold it. Relative URIs in a playlist
+    resolve against the relay by themselves; absolute ones into the stream's folder are
+    made relative.
+    """
+
+    url = LIVE_URL
+    name = "api:omnicam:live"
+    requires_auth = False  # the stream worker has no login: the random key is the secret
+    part = "live"
+
+    async def get(  # type: ignore[override]
+        self, request: web.Request, key: str, path: str
+    ) -> web.StreamResponse:
+        """Pass a playlist (cleaned) or a segment (streamed) from the vendor."""
+        relay = self.hass.data.get(LIVE_RELAYS, {}).get(key)
+        if relay is None or not _RELAY_PATH.fullmatch(path) or ".." in path.split("/"):
+            raise web.HTTPNotFound
+        upstream = URL(relay.upstream)
+        target = upstream.join(URL(path)).with_query(
+            {**request.query, **upstream.query} if request.query else upstream.query
+        )
+        location = MediaLocation(url=str(target), mime_type="application/octet-stream")
+        if not path.endswith(".m3u8"):
+            return await self._async_proxy(request, location)
+        return await self._async_playlist(location, upstream)
+
+    async def _async_playlist(self, location: MediaLocation, upstream: URL) -> web.Response:
+        session = async_get_clientsession(self.hass)
+        try:
+            async with session.get(location.url, timeout=_PROXY_TIMEOUT) as resp:
+                if resp.status != HTTPStatus.OK:
+                    raise web.HTTPNotFound if resp.status == 404 else web.HTTPBadGateway
+                body = await resp.content.read(_PLAYLIST_LIMIT)
+        except (aiohttp.ClientError, TimeoutError) as err:
+            LOGGER.debug(
+                "Live playlist at %s not read: %s", redact_url(location.url), type(err).__name__
+            )
+            raise web.HTTPBadGateway from None
+        text = body.decode("utf-8", "replace")
+        folder = upstream.with_query(None).join(URL("."))
+        secret_keys = set(upstream.query)
+
+        def clean(uri: str) -> str:
+            target = URL(uri)
+            if target.is_absolute():
+                if target.origin() != folder.origin() or not target.path.startswith(folder.path):
+                    return uri
+                target = URL(target.path.removeprefix(folder.path)).with_query(target.query)
+            return str(target.without_query_params(*secret_keys))
+
+        lines = [
+            _URI_ATTRIBUTE.sub(lambda m: f'URI="{clean(m.group(1))}"', line)
+            if line.startswith("#")
+            else clean(line.strip())
+            if line.strip()
+            else line
+            for line in text.splitlines()
+        ]
+        return web.Response(
+            text="\n".join(lines) + "\n",
+            content_type="application/vnd.apple.mpegurl",
+            headers={hdrs.CACHE_CONTROL: "no-cache"},
+        )

@@ -221,6 +221,7 @@ class VideoloftSimulator:
         self.draw_snapshots = True
         self.fail: str | None = None
         self.override: dict[str, tuple[int, Any]] = {}
+        self.absolute_uris = False
         self._released = asyncio.Event()
         self.requests: Counter[str] = Counter()
         self.tasks: list[tuple[str, str]] = []
@@ -256,15 +257,19 @@ class VideoloftSimulator:
 
     # -- running -----------------------------------------------------------------------
 
-    async def start(self, host: str = "127.0.0.1") -> str:
-        """Start every server; return the URL of the global authenticator."""
+    async def start(self, host: str = "127.0.0.1", base_port: int = 0) -> str:
+        """Start every server; return the URL of the global authenticator.
+
+        With `base_port`, the roles take consecutive ports from it (global authenticator,
+        regional authenticator, loggers, Wowza servers); otherwise free ones.
+        """
         self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         roles = [("auth", 0), ("auth", 1)]
         roles += [("logger", i) for i in range(self.logger_count)]
         roles += [("wowza", i) for i in range(self.wowza_count)]
-        for role in roles:
-            site = web.TCPSite(self._runner, host, 0)
+        for n, role in enumerate(roles):
+            site = web.TCPSite(self._runner, host, base_port + n if base_port else 0)
             await site.start()
             port = int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
             self._roles[port] = role
@@ -757,6 +762,8 @@ class VideoloftSimulator:
 
     async def _wowza_playlist(self, request: web.Request) -> web.Response:
         self.requests["wowza_playlist"] += 1
+        if (fault := await self._fault("wowza_playlist")) is not None:
+            return fault
         self._wowza_camera(request)
         if self._token(request) is None:
             return self._error(401, "Unauthorized")
@@ -767,14 +774,21 @@ class VideoloftSimulator:
             f"#EXT-X-TARGETDURATION:{SEGMENT_SECONDS}",
             f"#EXT-X-MEDIA-SEQUENCE:{newest - 2}",
         ]
+        prefix = ""
+        if self.absolute_uris:  # as some Wowza set-ups write them: full URL, token and all
+            prefix = f"http://{request.host}/manything/{request.match_info['stream']}/"
+        suffix = f"?userToken={request.query['userToken']}" if self.absolute_uris else ""
         for n in range(newest - 2, newest + 1):
-            lines += [f"#EXTINF:{SEGMENT_SECONDS}.0,", f"segment{n}.ts"]
+            lines += [f"#EXTINF:{SEGMENT_SECONDS}.0,", f"{prefix}segment{n}.ts{suffix}"]
         return web.Response(
             text="\n".join(lines) + "\n", content_type="application/vnd.apple.mpegurl"
         )
 
     async def _wowza_segment(self, request: web.Request) -> web.Response:
         cam = self._wowza_camera(request)
+        self.requests["wowza_segment"] += 1
+        if self._token(request) is None:
+            return self._error(401, "Unauthorized")
         body = await asyncio.get_running_loop().run_in_executor(
             None, ts_segment, int(request.match_info["n"]), cam.uidd
         )

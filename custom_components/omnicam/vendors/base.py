@@ -11,6 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 import re
 from typing import Any, ClassVar
 
@@ -27,8 +28,10 @@ from .models import (
     PinCode,
     PinLock,
     PtzDirection,
+    PtzPreset,
     RealtimeUpdate,
     RecordedItem,
+    RecordMode,
     StreamSource,
 )
 
@@ -139,6 +142,34 @@ class VendorClient(ABC):
         """Return where the proxy fetches a recorded item from."""
         raise NotSupported(f"{kind} is not available for {self.vendor}")
 
+    async def async_list_media_day(
+        self, camera_id: str, kind: MediaKind, day: date
+    ) -> list[RecordedItem]:
+        """Return the recorded items of one calendar day (the camera's local time), newest first.
+
+        For vendors that keep too much to list at once; others list everything.
+        """
+        raise NotSupported(f"{kind} by day is not available for {self.vendor}")
+
+    async def async_open_media(
+        self,
+        location: MediaLocation,
+        headers: Mapping[str, str],
+        client_timeout: aiohttp.ClientTimeout | None = None,
+    ) -> aiohttp.ClientResponse:
+        """Send the request for a recorded item the proxy streams; the caller releases it.
+
+        `headers` (e.g. ``Range``) are sent on top of the location's own. The response is
+        returned whatever its status; a vendor whose media needs more than static headers
+        (HTTP Digest) sends it its own way. Raises ``aiohttp.ClientError`` or
+        ``TimeoutError`` when the vendor cannot be reached, an ``OmniCamError`` when a
+        vendor's own handshake fails.
+        """
+        merged = dict(location.headers) | dict(headers)
+        if client_timeout is None:
+            return await self._session.get(location.url, headers=merged)
+        return await self._session.get(location.url, headers=merged, timeout=client_timeout)
+
     async def async_set_pin_lock(
         self,
         camera_id: str,
@@ -168,6 +199,22 @@ class VendorClient(ABC):
             await asyncio.sleep(seconds)
         finally:
             await asyncio.shield(self.async_ptz_stop(camera_id))
+
+    async def async_list_presets(self, camera_id: str) -> list[PtzPreset]:
+        """With PTZ_PRESETS: return the camera's preset positions."""
+        raise NotSupported(f"PTZ presets are not available for {self.vendor}")
+
+    async def async_goto_preset(self, camera_id: str, preset: str) -> None:
+        """With PTZ_PRESETS: move to a preset position (an id from ``async_list_presets``)."""
+        raise NotSupported(f"PTZ presets are not available for {self.vendor}")
+
+    async def async_get_record_mode(self, camera_id: str) -> RecordMode:
+        """With RECORD_MODE: return how the camera records now."""
+        raise NotSupported(f"recording mode is not available for {self.vendor}")
+
+    async def async_set_record_mode(self, camera_id: str, mode: RecordMode) -> None:
+        """With RECORD_MODE: change how the camera records."""
+        raise NotSupported(f"recording mode is not available for {self.vendor}")
 
     async def async_trigger_recording(self, camera_id: str) -> None:
         """Make the camera record an event now (the vendor decides how long)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Capability(StrEnum):
@@ -33,6 +34,20 @@ class Capability(StrEnum):
     PTZ = "ptz"
     TRIGGER_RECORDING = "trigger_recording"
     CAPTURE_STILL = "capture_still"
+    PTZ_PRESETS = "ptz_presets"
+    """PTZ presets can be listed and gone to (``async_list_presets``, ``async_goto_preset``)."""
+    RECORD_MODE = "record_mode"
+    """The recording mode can be read and set (``async_get_record_mode``/``_set_``)."""
+
+
+class RecordMode(StrEnum):
+    """How a device records: by its own schedule and events, always, or not at all."""
+
+    AUTO = "auto"
+    """The device's schedule and event rules decide."""
+    MANUAL = "manual"
+    """Recording continuously, as started by hand."""
+    OFF = "off"
 
 
 class PtzDirection(StrEnum):
@@ -69,6 +84,27 @@ class Account:
     title: str
 
 
+class PtzPreset(NamedTuple):
+    """A PTZ preset position: ``(id, name)``; the id is what ``async_goto_preset`` takes."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParentDevice:
+    """The physical device a camera is a channel of (an NVR), for Home Assistant's via_device.
+
+    `id` is unique within the account and never a secret (e.g. the NVR's serial number).
+    """
+
+    id: str
+    name: str
+    manufacturer: str
+    model: str | None = None
+    sw_version: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Camera:
     """One camera (or recorder channel) of an account."""
@@ -87,6 +123,8 @@ class Camera:
     """Who the camera belongs to, where an account spans several owners."""
     event_types: tuple[str, ...] = ()
     """The event types its realtime feed reports (with MOTION)."""
+    parent: ParentDevice | None = None
+    """The recorder this camera is a channel of; None for a camera that is a device itself."""
 
     def has(self, capability: Capability) -> bool:
         """Return True when the camera has the capability."""
@@ -189,6 +227,9 @@ class StreamSource:
     url: str = field(repr=False)
     kind: StreamKind
     refresh_seconds: float | None = None
+    relay: bool = False
+    """The URL carries a secret (an HLS token): Home Assistant's stream must not see it,
+    so the integration relays the stream under a local address of its own."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -679,6 +679,7 @@ class VideoloftClient(VendorClient):
             url=f"{self._url(wowza, path)}?userToken={quote(token, safe='')}",
             kind=StreamKind.HLS,
             refresh_seconds=60.0,
+            relay=True,
         )
 
     async def async_get_snapshot(self, camera_id: str, width: int | None = None) -> bytes:
