@@ -153,6 +153,7 @@ async def test_motion_from_alerts(
         lambda: hass.states.get("event.garden_customer_1_alert").attributes["event_type"] == "audio"
     )
     assert hass.states.get(motion).state == STATE_OFF
+    assert hass.states.get("binary_sensor.garden_customer_1_sound").state == STATE_ON
     # Another camera's alert touches only that camera.
     videoloft.alert(KITCHEN)
     await wait_for(

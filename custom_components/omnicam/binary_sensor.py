@@ -1,4 +1,9 @@
-"""Binary sensors: stream and server state, live video, being online, and motion."""
+"""Binary sensors: stream and server state, live video, being online, and what goes on.
+
+What goes on comes from the realtime feed: one binary sensor per event type the camera
+reports and that has a description here (motion, people, vehicles, sound, line crossing,
+intrusion, video loss, tampering); other types only fire the camera's event entity.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +19,9 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import OmniCamConfigEntry
-from .entity import OmniCamEntity, async_add_described_entities
-from .vendors.models import CameraStatus, Capability
+from .coordinator import OmniCamConfigEntry, OmniCamCoordinator
+from .entity import OmniCamEntity, async_add_camera_entities, async_add_described_entities
+from .vendors.models import Camera, CameraStatus, Capability
 
 PARALLEL_UPDATES = 0
 
@@ -27,6 +32,39 @@ class OmniCamBinarySensorDescription(BinarySensorEntityDescription):
 
     capability: Capability
     value_fn: Callable[[CameraStatus], bool | None]
+
+
+def _event(
+    kind: str,
+    device_class: BinarySensorDeviceClass | None = None,
+    translation_key: str | None = None,
+) -> OmniCamBinarySensorDescription:
+    return OmniCamBinarySensorDescription(
+        key=kind,
+        translation_key=translation_key,
+        device_class=device_class,
+        capability=Capability.MOTION,
+        value_fn=lambda status: None if status.active is None else kind in status.active,
+    )
+
+
+EVENT_SENSORS: dict[str, OmniCamBinarySensorDescription] = {
+    description.key: description
+    for description in (
+        _event("motion", BinarySensorDeviceClass.MOTION),
+        _event("audio", BinarySensorDeviceClass.SOUND),
+        _event("VideoMotion", BinarySensorDeviceClass.MOTION),
+        _event("SmartMotionHuman", BinarySensorDeviceClass.OCCUPANCY, "person"),
+        _event("SmartMotionVehicle", BinarySensorDeviceClass.MOTION, "vehicle"),
+        _event("CrossLineDetection", None, "line_crossing"),
+        _event("CrossRegionDetection", None, "region_intrusion"),
+        _event("AudioMutation", BinarySensorDeviceClass.SOUND),
+        _event("AudioAnomaly", BinarySensorDeviceClass.SOUND, "sound_anomaly"),
+        _event("VideoLoss", BinarySensorDeviceClass.PROBLEM, "video_loss"),
+        _event("VideoBlind", BinarySensorDeviceClass.TAMPER),
+        _event("AlarmLocal", BinarySensorDeviceClass.SAFETY, "alarm_input"),
+    )
+}
 
 
 BINARY_SENSORS: tuple[OmniCamBinarySensorDescription, ...] = (
@@ -58,12 +96,6 @@ BINARY_SENSORS: tuple[OmniCamBinarySensorDescription, ...] = (
         capability=Capability.LIVE_STATE,
         value_fn=lambda status: status.live,
     ),
-    OmniCamBinarySensorDescription(
-        key="motion",
-        device_class=BinarySensorDeviceClass.MOTION,
-        capability=Capability.MOTION,
-        value_fn=lambda status: status.motion,
-    ),
 )
 
 
@@ -75,6 +107,17 @@ async def async_setup_entry(
     """Add the binary sensors each camera supports."""
 
     async_add_described_entities(entry, async_add_entities, BINARY_SENSORS, OmniCamBinarySensor)
+
+    def events(coordinator: OmniCamCoordinator, camera: Camera) -> list[OmniCamBinarySensor]:
+        if not camera.has(Capability.MOTION):
+            return []
+        return [
+            OmniCamBinarySensor(coordinator, camera, EVENT_SENSORS[kind])
+            for kind in camera.event_types
+            if kind in EVENT_SENSORS
+        ]
+
+    async_add_camera_entities(entry, async_add_entities, events)
 
 
 class OmniCamBinarySensor(OmniCamEntity, BinarySensorEntity):

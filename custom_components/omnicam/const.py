@@ -16,8 +16,6 @@ SAFETY_POLL_INTERVAL: Final = timedelta(minutes=5)
 """Polling pace while every realtime feed is up."""
 FEED_BACKOFF_MIN: Final = 1.0
 FEED_BACKOFF_MAX: Final = 60.0
-MOTION_HOLD_SECONDS: Final = 20.0
-"""Motion stays on this long after an alert that has no end yet."""
 SNAPSHOT_CACHE_SECONDS: Final = 5.0
 MEDIA_LOCATION_CACHE_SECONDS: Final = 300.0
 

@@ -30,7 +30,6 @@ from .const import (
     FEED_BACKOFF_MAX,
     FEED_BACKOFF_MIN,
     LOGGER,
-    MOTION_HOLD_SECONDS,
     POLL_INTERVAL,
     SAFETY_POLL_INTERVAL,
 )
@@ -114,8 +113,8 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
         self._camera_list_interval = timedelta(seconds=client.camera_list_seconds)
         self.last_poll_seconds: float | None = None
         self.feeds: dict[str, FeedState] = {}
-        self._motion: dict[str, bool] = {}
-        self._motion_off: dict[str, CALLBACK_TYPE] = {}
+        self._active: dict[str, frozenset[str]] = {}
+        self._event_off: dict[tuple[str, str], CALLBACK_TYPE] = {}
         self._camera_listeners: dict[str, list[CALLBACK_TYPE]] = {}
         entry.async_on_unload(self._async_stop)
         entry.async_on_unload(
@@ -128,14 +127,14 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
 
     @callback
     def _async_stop(self) -> None:
-        """Stop the feeds and the motion timers."""
+        """Stop the feeds and the event timers."""
         for feed in self.feeds.values():
             if feed.task is not None:
                 feed.task.cancel()
         self.feeds.clear()
-        for cancel in self._motion_off.values():
+        for cancel in self._event_off.values():
             cancel()
-        self._motion_off.clear()
+        self._event_off.clear()
 
     @callback
     def async_add_camera_listener(self, camera_id: str, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
@@ -162,16 +161,16 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
         data = self.data
         if data is None or camera_id not in data.cameras:
             return
-        status = replace(status, motion=self._motion_value(data.cameras[camera_id]))
+        status = replace(status, active=self._active_value(data.cameras[camera_id]))
         if data.status.get(camera_id) == status:
             return
         data.status[camera_id] = status
         self._async_camera_changed(camera_id)
 
-    def _motion_value(self, camera: Camera) -> bool | None:
+    def _active_value(self, camera: Camera) -> frozenset[str] | None:
         if not camera.has(Capability.MOTION):
             return None
-        return self._motion.get(camera.id, False)
+        return self._active.get(camera.id, frozenset())
 
     async def _async_update_data(self) -> OmniCamData:
         started = time.perf_counter()
@@ -193,7 +192,7 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
             # A camera without status may have left the account: look at the list next time.
             self._cameras_read_at = dt_util.utc_from_timestamp(0)
         status = {
-            cid: replace(value, motion=self._motion_value(cameras[cid]))
+            cid: replace(value, active=self._active_value(cameras[cid]))
             for cid, value in status.items()
             if cid in cameras
         }
@@ -299,32 +298,39 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
 
     @callback
     def _async_event(self, camera: Camera, event: CameraEvent) -> None:
-        """Follow motion from an event and hand the event to the event entity."""
-        if event.type == "motion" and camera.has(Capability.MOTION):
-            delay = (
-                MOTION_HOLD_SECONDS
-                if event.end is None
-                else (event.end - dt_util.utcnow()).total_seconds()
-            )
-            self._set_motion(camera.id, on=delay > 0, off_in=delay)
+        """Follow what goes on from an event and hand the event to the event entity.
+
+        An event without an end is on until its end is heard, or for the vendor's hold
+        time when the vendor does not always report ends.
+        """
+        if camera.has(Capability.MOTION) and event.type in camera.event_types:
+            if event.end is None:
+                hold = self.client.event_hold_seconds
+                self._set_active(camera.id, event.type, on=True, off_in=hold)
+            else:
+                delay = (event.end - dt_util.utcnow()).total_seconds()
+                self._set_active(camera.id, event.type, on=delay > 0, off_in=delay)
         async_dispatcher_send(self.hass, event_signal(self.config_entry.entry_id, camera.id), event)
 
     @callback
-    def _set_motion(self, camera_id: str, *, on: bool, off_in: float = 0) -> None:
-        cancel = self._motion_off.pop(camera_id, None)
+    def _set_active(
+        self, camera_id: str, kind: str, *, on: bool, off_in: float | None = None
+    ) -> None:
+        cancel = self._event_off.pop((camera_id, kind), None)
         if cancel is not None:
             cancel()
-        if on:
+        if on and off_in is not None:
 
             @callback
-            def motion_over(now: datetime) -> None:
-                self._motion_off.pop(camera_id, None)
-                self._set_motion(camera_id, on=False)
+            def over(now: datetime) -> None:
+                self._event_off.pop((camera_id, kind), None)
+                self._set_active(camera_id, kind, on=False)
 
-            self._motion_off[camera_id] = async_call_later(self.hass, off_in, motion_over)
-        if self._motion.get(camera_id, False) == on:
+            self._event_off[camera_id, kind] = async_call_later(self.hass, off_in, over)
+        active = self._active.get(camera_id, frozenset())
+        if (kind in active) == on:
             return
-        self._motion[camera_id] = on
+        self._active[camera_id] = active | {kind} if on else active - {kind}
         status = self.data.status.get(camera_id)
         if status is not None:
             self.async_update_status(camera_id, status)

@@ -59,6 +59,14 @@ class VendorClient(ABC):
     ptz_step_seconds: ClassVar[float] = 0.5
     """How long a PTZ button moves the camera."""
 
+    event_hold_seconds: ClassVar[float | None] = 20.0
+    """How long an event the feed reports without an end stays on, when nothing more is
+    heard of it; None when the vendor always reports the end."""
+
+    scoped_camera_ids: ClassVar[bool] = False
+    """True when camera ids are unique only within the account (channel numbers): Home
+    Assistant's unique ids then carry the account's unique id too."""
+
     def __init__(self, session: aiohttp.ClientSession) -> None:
         """Keep the shared HTTP session."""
         self._session = session

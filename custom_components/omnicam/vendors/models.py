@@ -192,8 +192,10 @@ class CameraStatus:
     pin_lock: PinLock | None = None
     live: bool | None = None
     online: bool | None = None
-    motion: bool | None = None
-    """Set by the realtime feed, never by a poll."""
+    record_mode: RecordMode | None = None
+    active: frozenset[str] | None = None
+    """The event types going on now (e.g. ``motion``); set from the realtime feed, never
+    by a poll. None for a camera without realtime events."""
 
 
 @dataclass(frozen=True, slots=True)
