@@ -145,6 +145,8 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
         )
         if account.unique_id == entry.unique_id:
             return True
+        if VENDORS[entry.data[CONF_VENDOR]].scoped_camera_ids:
+            return False  # channel numbers say nothing about which device it is
         registry = dr.async_get(self.hass)
         devices = dr.async_entries_for_config_entry(registry, entry.entry_id)
         if not devices:

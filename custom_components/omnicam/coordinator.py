@@ -33,6 +33,7 @@ from .const import (
     POLL_INTERVAL,
     SAFETY_POLL_INTERVAL,
 )
+from .vendors import VENDORS
 from .vendors.errors import AuthError, OmniCamError
 from .vendors.models import (
     Camera,
@@ -40,6 +41,7 @@ from .vendors.models import (
     CameraStatus,
     Capability,
     MediaLocation,
+    ParentDevice,
     RealtimeUpdate,
 )
 
@@ -69,9 +71,27 @@ class OmniCamRuntimeData:
 type OmniCamConfigEntry = ConfigEntry[OmniCamRuntimeData]
 
 
+def camera_key(entry: ConfigEntry, camera_id: str) -> str:
+    """Return what names a camera in Home Assistant.
+
+    Vendor and camera id, and the account's unique id too where the vendor's camera ids
+    are channel numbers.
+    """
+    vendor = entry.data["vendor"]
+    client = VENDORS.get(vendor)
+    if client is not None and client.scoped_camera_ids:
+        return f"{vendor}:{entry.unique_id}:{camera_id}"
+    return f"{vendor}:{camera_id}"
+
+
 def device_identifier(entry: ConfigEntry, camera_id: str) -> tuple[str, str]:
     """Return the device registry identifier of a camera."""
-    return (DOMAIN, f"{entry.data['vendor']}:{camera_id}")
+    return (DOMAIN, camera_key(entry, camera_id))
+
+
+def parent_identifier(entry: ConfigEntry, parent: ParentDevice) -> tuple[str, str]:
+    """Return the device registry identifier of a recorder whose channels are cameras."""
+    return (DOMAIN, f"{entry.data['vendor']}:recorder:{parent.id}")
 
 
 def event_signal(entry_id: str, camera_id: str) -> str:
@@ -204,6 +224,7 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
             return self._cameras
         cameras = {camera.id: camera for camera in await self.client.async_get_cameras()}
         previous, self._cameras, self._cameras_read_at = self._cameras, cameras, now
+        self._sync_parents(cameras)
         if previous is not None:
             self._follow_changes(previous, cameras)
         self._sync_feeds(list(cameras.values()))
@@ -352,6 +373,35 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
             }
             for key, feed in self.feeds.items()
         }
+
+    @callback
+    def _sync_parents(self, cameras: dict[str, Camera]) -> None:
+        """Keep a device per recorder before its channels name it as their via_device.
+
+        Recorders that no camera is a channel of any more are removed.
+        """
+        registry = dr.async_get(self.hass)
+        entry = self.config_entry
+        parents = {
+            parent_identifier(entry, camera.parent): camera.parent
+            for camera in cameras.values()
+            if camera.parent is not None
+        }
+        for identifier, parent in parents.items():
+            registry.async_get_or_create(
+                config_entry_id=entry.entry_id,
+                identifiers={identifier},
+                name=parent.name,
+                manufacturer=parent.manufacturer,
+                model=parent.model,
+                sw_version=parent.sw_version,
+            )
+        prefix = parent_identifier(entry, ParentDevice(id="", name="", manufacturer=""))[1]
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+            if any(
+                ident[1].startswith(prefix) and ident not in parents for ident in device.identifiers
+            ):
+                registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
 
     @callback
     def _follow_changes(self, previous: dict[str, Camera], cameras: dict[str, Camera]) -> None:

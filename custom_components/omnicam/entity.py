@@ -13,7 +13,13 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import OmniCamConfigEntry, OmniCamCoordinator, device_identifier
+from .coordinator import (
+    OmniCamConfigEntry,
+    OmniCamCoordinator,
+    camera_key,
+    device_identifier,
+    parent_identifier,
+)
 from .vendors.errors import AuthError, OmniCamError
 from .vendors.models import Camera, CameraStatus, Capability
 
@@ -40,7 +46,7 @@ class OmniCamEntity(CoordinatorEntity[OmniCamCoordinator]):
             if capability is not None and not camera.has(capability):
                 # The vendor cannot tell whether the camera can do it: let the user decide.
                 self._attr_entity_registry_enabled_default = False
-        self._attr_unique_id = f"{entry.data['vendor']}:{camera.id}:{key}"
+        self._attr_unique_id = f"{camera_key(entry, camera.id)}:{key}"
         self._attr_device_info = DeviceInfo(
             identifiers={device_identifier(entry, camera.id)},
             name=camera.name,
@@ -48,6 +54,8 @@ class OmniCamEntity(CoordinatorEntity[OmniCamCoordinator]):
             model=camera.model,
             sw_version=camera.sw_version,
         )
+        if camera.parent is not None:
+            self._attr_device_info["via_device"] = parent_identifier(entry, camera.parent)
         self._written: tuple[Any, ...] | None = None
 
     @property

@@ -7,7 +7,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import OmniCamConfigEntry, OmniCamCoordinator, event_signal
+from .coordinator import OmniCamConfigEntry, OmniCamCoordinator, camera_key, event_signal
 from .entity import OmniCamEntity, async_add_camera_entities
 from .vendors.models import Camera, CameraEvent, Capability
 
@@ -38,7 +38,7 @@ class OmniCamEvent(OmniCamEntity, EventEntity):
     def __init__(self, coordinator: OmniCamCoordinator, camera: Camera) -> None:
         """Initialise the event entity."""
         super().__init__(coordinator, camera)
-        self._attr_unique_id = f"{coordinator.config_entry.data['vendor']}:{camera.id}:alert"
+        self._attr_unique_id = f"{camera_key(coordinator.config_entry, camera.id)}:alert"
         self._attr_event_types = list(camera.event_types)
         self._fired: set[tuple[str, str]] = set()
 

@@ -36,6 +36,7 @@ from .vendors.models import MediaKind, MediaLocation
 
 if TYPE_CHECKING:
     from .coordinator import OmniCamConfigEntry
+    from .vendors.base import VendorClient
 
 _PASS_HEADERS = (
     hdrs.CONTENT_TYPE,
@@ -100,7 +101,7 @@ class OmniCamMediaView(HomeAssistantView):
                 "Media %s not found: %s", item_id, entry.runtime_data.client.scrub(str(err))
             )
             raise web.HTTPBadGateway from None
-        return await self._async_proxy(request, location)
+        return await self._async_proxy(request, location, entry.runtime_data.client)
 
     async def _async_location(
         self, entry: OmniCamConfigEntry, camera_id: str, kind: MediaKind, item_id: str
@@ -130,15 +131,20 @@ class OmniCamMediaView(HomeAssistantView):
         return await entry.runtime_data.client.async_get_media_location(camera_id, kind, item_id)
 
     async def _async_proxy(
-        self, request: web.Request, location: MediaLocation
+        self, request: web.Request, location: MediaLocation, client: VendorClient | None = None
     ) -> web.StreamResponse:
-        headers = dict(location.headers)
+        """Stream what the location holds; the vendor's client sends the request if given."""
+        headers: dict[str, str] = {}
         if hdrs.RANGE in request.headers:
-            headers[hdrs.RANGE] = request.headers[hdrs.RANGE]
-        session = async_get_clientsession(self.hass)
+            headers["Range"] = request.headers[hdrs.RANGE]
         try:
-            upstream = await session.get(location.url, headers=headers, timeout=_PROXY_TIMEOUT)
-        except (aiohttp.ClientError, TimeoutError) as err:
+            if client is not None:
+                upstream = await client.async_open_media(location, headers, _PROXY_TIMEOUT)
+            else:
+                upstream = await async_get_clientsession(self.hass).get(
+                    location.url, headers=location.headers | headers, timeout=_PROXY_TIMEOUT
+                )
+        except (aiohttp.ClientError, TimeoutError, OmniCamError) as err:
             LOGGER.warning(
                 "Media at %s not reachable: %s", redact_url(location.url), type(err).__name__
             )
