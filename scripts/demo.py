@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 from pathlib import Path
+import random
 import signal
 import sys
 from typing import Any
@@ -20,11 +21,18 @@ import aiohttp
 from homeassistant.util import slugify
 
 from custom_components.omnicam.vendors.ipcamlive import plain_name
+from custom_components.omnicam.vendors.videoloft import PTZ_MODELS
 from tests.simulators.ipcamlive import IPCamLiveSimulator
+from tests.simulators.videoloft import VideoloftSimulator
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT_ID = "http://127.0.0.1:8123/"
 USER, PASSWORD = "demo", "demo"
+IPCAMLIVE_PORT = 8701
+VIDEOLOFT_PORT = 8711
+"""The first of the Videoloft simulator's ports: authenticators, loggers, Wowza servers."""
+ALERT_EVERY = 20.0
+ALERT_SECONDS = 6.0
 
 CONFIGURATION = """\
 # Written by scripts/develop. default_config needs go2rtc, so the demo lists what it uses.
@@ -54,21 +62,44 @@ def log(message: str) -> None:
     print(f"[develop] {message}", flush=True)
 
 
-def dashboard(cameras: list[tuple[str, list[str]]]) -> dict[str, Any]:
-    """Return the Overview: a live snapshot card per camera with its main entities."""
-    cards = []
+def dashboard(
+    cameras: list[tuple[str, list[str]]], controls: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """Return the Overview: a live snapshot card per camera with its main entities.
+
+    A camera named in `controls` gets its buttons in an entities card under the snapshot.
+    """
+    cards: list[dict[str, Any]] = []
     for name, keys in cameras:
         slug = slugify(name)
-        cards.append(
-            {
-                "type": "picture-glance",
-                "title": name,
-                "camera_image": f"camera.{slug}",
-                "camera_view": "auto",
-                "entities": [f"{key.split('.')[0]}.{slug}_{key.split('.')[1]}" for key in keys],
+        card: dict[str, Any] = {
+            "type": "picture-glance",
+            "title": name,
+            "camera_image": f"camera.{slug}",
+            "camera_view": "auto",
+            "entities": [_entity_id(slug, key) for key in keys],
+        }
+        buttons = (controls or {}).get(name)
+        if buttons:
+            card = {
+                "type": "vertical-stack",
+                "cards": [
+                    card,
+                    {
+                        "type": "entities",
+                        "title": f"{name} controls",
+                        "entities": [_entity_id(slug, key) for key in buttons],
+                    },
+                ],
             }
-        )
+        cards.append(card)
     return {"views": [{"title": "Cameras", "path": "cameras", "cards": cards}]}
+
+
+def _entity_id(slug: str, key: str) -> str:
+    """Return the entity id of a camera's entity: ``binary_sensor.motion`` → its id."""
+    domain, suffix = key.split(".")
+    return f"{domain}.{slug}_{suffix}"
 
 
 def ipcamlive_cards(sim: IPCamLiveSimulator) -> list[tuple[str, list[str]]]:
@@ -84,7 +115,65 @@ def ipcamlive_cards(sim: IPCamLiveSimulator) -> list[tuple[str, list[str]]]:
     ]
 
 
-def prepare_config(config: Path, port: int, cameras: list[tuple[str, list[str]]]) -> None:
+def videoloft_name(sim: VideoloftSimulator, uidd: str) -> str:
+    """Return a camera's device name as the integration makes it."""
+    camera = sim.cameras[uidd]
+    if len({cam.owner for cam in sim.cameras.values()}) == 1:
+        return camera.name
+    return f"{camera.name} ({sim.aliases.get(camera.owner) or camera.owner})"
+
+
+def videoloft_cards(sim: VideoloftSimulator) -> list[tuple[str, list[str]]]:
+    """Return each simulated camera's name and its status sensors."""
+    return [
+        (
+            videoloft_name(sim, uidd),
+            ["binary_sensor.live_video", "binary_sensor.online", "binary_sensor.motion"],
+        )
+        for uidd in sim.cameras
+    ]
+
+
+def videoloft_controls(sim: VideoloftSimulator) -> dict[str, list[str]]:
+    """Return the buttons of the cameras that may be controlled: PTZ models and recording."""
+    controls: dict[str, list[str]] = {}
+    for uidd, camera in sim.cameras.items():
+        if "a" not in camera.permissions:
+            continue
+        buttons = []
+        if camera.phoneid.upper().startswith(PTZ_MODELS):
+            buttons += [
+                f"button.{key}"
+                for key in ("ptz_up", "ptz_down", "ptz_left", "ptz_right", "zoom_in", "zoom_out")
+            ] + ["button.ptz_stop"]
+        if camera.recording:
+            buttons.append("button.record_event")
+        if buttons:
+            controls[videoloft_name(sim, uidd)] = buttons
+    return controls
+
+
+async def lively_alerts(
+    sim: VideoloftSimulator, every: float = ALERT_EVERY, seconds: float = ALERT_SECONDS
+) -> None:
+    """Push a motion alert on a random camera now and then, and end it a little later."""
+    while True:
+        await asyncio.sleep(every * random.uniform(0.75, 1.25))
+        uidd = random.choice(list(sim.cameras))
+        alert = sim.alert(uidd, magnitude=f"{random.randint(3, 15):02x}")
+        log(f"Videoloft: motion on {sim.cameras[uidd].name}")
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            sim.end_alert(uidd, alert)
+
+
+def prepare_config(
+    config: Path,
+    port: int,
+    cameras: list[tuple[str, list[str]]],
+    controls: dict[str, list[str]] | None = None,
+) -> None:
     """Write the configuration and link the integration into it."""
     config.mkdir(parents=True, exist_ok=True)
     (config / "configuration.yaml").write_text(CONFIGURATION.format(port=port))
@@ -96,14 +185,15 @@ def prepare_config(config: Path, port: int, cameras: list[tuple[str, list[str]]]
     storage = config / ".storage"
     storage.mkdir(exist_ok=True)
     lovelace = storage / "lovelace"
-    if not lovelace.exists():
+    # Home Assistant moves the Overview to lovelace.lovelace on its first start.
+    if not lovelace.exists() and not (storage / "lovelace.lovelace").exists():
         lovelace.write_text(
             json.dumps(
                 {
                     "version": 1,
                     "minor_version": 1,
                     "key": "lovelace",
-                    "data": {"config": dashboard(cameras)},
+                    "data": {"config": dashboard(cameras, controls)},
                 }
             )
         )
@@ -211,7 +301,7 @@ async def add_account(
 
 
 def vendor_title(vendor: str) -> str:
-    return {"ipcamlive": "IPCamLive"}[vendor]
+    return {"ipcamlive": "IPCamLive", "videoloft": "Videoloft"}[vendor]
 
 
 async def main() -> None:
@@ -222,15 +312,19 @@ async def main() -> None:
     url = f"http://127.0.0.1:{args.port}"
 
     ipcamlive = IPCamLiveSimulator(secret="demo-ipcamlive-secret")
-    await ipcamlive.start(port=8701)
+    await ipcamlive.start(port=IPCAMLIVE_PORT)
     log(f"IPCamLive simulator on {ipcamlive.url} ({len(ipcamlive.cameras)} cameras)")
+    videoloft = VideoloftSimulator()
+    await videoloft.start(base_port=VIDEOLOFT_PORT)
+    log(f"Videoloft simulator on {videoloft.auth_url} ({len(videoloft.cameras)} cameras)")
 
-    cards = ipcamlive_cards(ipcamlive)
-    prepare_config(args.config, args.port, cards)
+    cards = ipcamlive_cards(ipcamlive) + videoloft_cards(videoloft)
+    prepare_config(args.config, args.port, cards, videoloft_controls(videoloft))
     log(f"starting Home Assistant with {args.config} (the first start installs the frontend)")
     hass = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "hass"), "-c", str(args.config), env=os.environ.copy()
     )
+    alerts = asyncio.ensure_future(lively_alerts(videoloft))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -247,16 +341,29 @@ async def main() -> None:
                 "ipcamlive",
                 {"api_key": ipcamlive.secret, "url": ipcamlive.url},
             )
+            await add_account(
+                session,
+                url,
+                token,
+                "videoloft",
+                {
+                    "email": videoloft.email,
+                    "password": videoloft.password,
+                    "url": videoloft.auth_url,
+                },
+            )
         log("")
         log(f"Ready: open {url} and log in as demo / demo.")
-        log("  Overview: the simulated cameras with live snapshots, sensors and the PIN lock.")
-        log("  Media > OmniCam: recordings by day and time-lapses.")
+        log("  Overview: the simulated cameras with live snapshots, sensors and the PIN lock;")
+        log(f"  Every ~{ALERT_EVERY:.0f} s a Videoloft camera sees motion (pushed, not polled).")
+        log("  Media > OmniCam: recordings by day, time-lapses and Videoloft events.")
         log("  Settings > Devices & services > OmniCam: the account and its devices.")
         log("Press Ctrl-C to stop.")
         waiter = asyncio.ensure_future(hass.wait())
         stopper = asyncio.ensure_future(stop.wait())
         await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        alerts.cancel()
         if hass.returncode is None:
             log("stopping Home Assistant")
             hass.send_signal(signal.SIGTERM)
@@ -265,6 +372,7 @@ async def main() -> None:
             except TimeoutError:
                 hass.kill()
         await ipcamlive.stop()
+        await videoloft.stop()
         log("stopped")
 
 

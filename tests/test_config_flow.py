@@ -16,7 +16,7 @@ from tests.simulators.ipcamlive import IPCamLiveSimulator, SimCamera
 async def _open_ipcamlive_form(hass: HomeAssistant) -> str:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["ipcamlive", "videoloft"]
+    assert result["menu_options"] == ["ipcamlive", "videoloft", "amcrest"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "ipcamlive"}
     )

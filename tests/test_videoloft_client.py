@@ -83,9 +83,7 @@ async def test_odd_answers_are_typed_errors(
     error: type[Exception],
 ) -> None:
     videoloft.override[endpoint] = answer
-    call = (
-        client._fresh_token(force=True) if endpoint == "login" else client.async_get_camera_ids()
-    )
+    call = client._fresh_token(force=True) if endpoint == "login" else client.async_get_camera_ids()
     with pytest.raises(error):
         await call
 

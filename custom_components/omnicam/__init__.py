@@ -10,7 +10,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_VENDOR, DOMAIN
+from .const import CONF_TIME_ZONE, CONF_VENDOR, DOMAIN
 from .coordinator import (
     OmniCamConfigEntry,
     OmniCamCoordinator,
@@ -26,6 +26,7 @@ PLATFORMS: list[Platform] = [
     Platform.BUTTON,
     Platform.CAMERA,
     Platform.EVENT,
+    Platform.SELECT,
     Platform.SENSOR,
     Platform.SWITCH,
 ]
@@ -52,9 +53,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: OmniCamConfigEntry) -> b
             translation_key="unknown_vendor",
             translation_placeholders={"vendor": str(entry.data[CONF_VENDOR])},
         )
+    # Options (e.g. Amcrest's sub stream) and Home Assistant's time zone (local devices
+    # report local times) are handed over with the entry's data.
     client = vendor.from_config(
         async_get_clientsession(hass, verify_ssl=entry.data.get("verify_ssl", True)),
-        entry.data,
+        {CONF_TIME_ZONE: hass.config.time_zone, **entry.data, **entry.options},
     )
     coordinator = OmniCamCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()

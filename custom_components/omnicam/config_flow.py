@@ -8,20 +8,38 @@ from typing import Any
 
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
+    ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
+    OptionsFlow,
+    OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_API_KEY, CONF_EMAIL, CONF_PASSWORD, CONF_URL
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_EMAIL,
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_SSL,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
+from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
 import voluptuous as vol
 
-from .const import CONF_VENDOR, DOMAIN, LOGGER
+from .const import CONF_SUBSTREAM, CONF_VENDOR, DOMAIN, LOGGER
 from .coordinator import device_identifier
 from .vendors import VENDORS
 from .vendors.base import VendorClient
@@ -32,6 +50,9 @@ from .vendors.videoloft import DEFAULT_URL as VIDEOLOFT_URL
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_TEXT = TextSelector()
+_PORT = NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX))
+_BOOL = BooleanSelector()
 _EMAIL = TextSelector(TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username"))
 
 
@@ -66,6 +87,18 @@ VENDOR_FORMS: dict[str, VendorForm] = {
         secrets=(CONF_PASSWORD,),
         identity=(CONF_EMAIL,),
     ),
+    "amcrest": VendorForm(
+        fields={
+            vol.Required(CONF_HOST): _TEXT,
+            vol.Required(CONF_PORT, default=80): vol.All(_PORT, vol.Coerce(int)),
+            vol.Required(CONF_USERNAME, default="admin"): _TEXT,
+            vol.Required(CONF_PASSWORD): _PASSWORD,
+            vol.Required(CONF_SSL, default=False): _BOOL,
+            vol.Required(CONF_VERIFY_SSL, default=True): _BOOL,
+        },
+        secrets=(CONF_PASSWORD,),
+        identity=(CONF_HOST, CONF_PORT),
+    ),
 }
 
 
@@ -91,6 +124,24 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for a Videoloft login."""
         return await self._async_vendor_step("videoloft", user_input)
+
+    async def async_step_amcrest(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask where an Amcrest or Dahua camera or recorder is, and its login."""
+        return await self._async_vendor_step("amcrest", user_input)
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Options exist for vendors whose streams can be chosen."""
+        return OmniCamOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
+        """Only Amcrest has options: which stream live view plays."""
+        return config_entry.data.get(CONF_VENDOR) == "amcrest"
 
     async def _async_validate(
         self, data: dict[str, Any]
@@ -209,4 +260,18 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=schema,
             errors=errors,
             description_placeholders={"account": entry.title},
+        )
+
+
+class OmniCamOptionsFlow(OptionsFlowWithReload):
+    """Amcrest: play the sub stream instead of the main stream (the entry reloads)."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the stream choice."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        schema = vol.Schema({vol.Required(CONF_SUBSTREAM, default=False): _BOOL})
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),
         )

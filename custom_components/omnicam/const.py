@@ -10,6 +10,8 @@ DOMAIN: Final = "omnicam"
 LOGGER = logging.getLogger(__package__)
 
 CONF_VENDOR: Final = "vendor"
+CONF_SUBSTREAM: Final = "substream"
+CONF_TIME_ZONE: Final = "time_zone"
 
 POLL_INTERVAL: Final = timedelta(seconds=30)
 SAFETY_POLL_INTERVAL: Final = timedelta(minutes=5)

@@ -10,7 +10,7 @@ signs for the browser; thumbnails are proxied too.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import quote, unquote
 
 from homeassistant.components.media_player.const import MediaClass
@@ -43,6 +43,9 @@ KIND_TITLE = {
     MediaKind.EVENT: "Events",
 }
 ITEM = "item"
+DAY_KINDS = (MediaKind.RECORDING, MediaKind.EVENT)
+PLAYABLE = frozenset({"video/mp4", "application/vnd.apple.mpegurl"})
+"""What a browser plays; other items are listed but cannot be played."""
 
 
 async def async_get_media_source(hass: HomeAssistant) -> OmniCamMediaSource:
@@ -164,6 +167,8 @@ class OmniCamMediaSource(MediaSource):
         if len(parts) == 2:
             return self._camera_folder(entry, camera)
         kind = self._kind(camera, parts[2])
+        if entry.runtime_data.client.media_days and kind in DAY_KINDS:
+            return await self._by_day(entry, camera, kind, parts)
         if kind is MediaKind.EVENT and len(parts) <= 4:
             return await self._event_page(entry, camera, parts)
         try:
@@ -192,6 +197,44 @@ class OmniCamMediaSource(MediaSource):
             translation_key="no_folder",
             translation_placeholders={"id": item.identifier},
         )
+
+    async def _by_day(
+        self, entry: OmniCamConfigEntry, camera: Camera, kind: MediaKind, parts: list[str]
+    ) -> BrowseMediaSource:
+        """Offer the last days as folders; list a day's items when it is opened."""
+        client = entry.runtime_data.client
+        if len(parts) == 3:
+            today = dt_util.now().date()
+            days = [today - timedelta(days=n) for n in range(client.media_days)]
+            children = [
+                self._folder(
+                    self._ident(entry.entry_id, camera.id, kind.value, day.isoformat()),
+                    f"{day:%A %d %B %Y}",
+                )
+                for day in days
+            ]
+            return self._folder(
+                self._ident(*parts), f"{camera.name} · {KIND_TITLE[kind]}", children
+            )
+        try:
+            day = date.fromisoformat(parts[3])
+        except ValueError:
+            day = None
+        if len(parts) != 4 or day is None:
+            raise BrowseError(
+                translation_domain=DOMAIN,
+                translation_key="no_folder",
+                translation_placeholders={"id": "/".join(parts)},
+            )
+        try:
+            items = await client.async_list_media_day(camera.id, kind, day)
+        except OmniCamError as err:
+            raise BrowseError(
+                translation_domain=DOMAIN,
+                translation_key="list_failed",
+                translation_placeholders={"camera": camera.name, "error": client.scrub(str(err))},
+            ) from err
+        return self._items(entry, camera, kind, items, title=f"{day:%A %d %B %Y}", parts=parts)
 
     async def _event_page(
         self, entry: OmniCamConfigEntry, camera: Camera, parts: list[str]
@@ -326,8 +369,9 @@ class OmniCamMediaSource(MediaSource):
                 identifier=self._ident(entry.entry_id, camera.id, kind.value, ITEM, item.id),
                 media_class=MediaClass.VIDEO,
                 media_content_type=item.mime_type,
-                title=item_title(item),
-                can_play=True,
+                title=item_title(item)
+                + ("" if item.mime_type in PLAYABLE else " · not playable in the browser"),
+                can_play=item.mime_type in PLAYABLE,
                 can_expand=False,
                 thumbnail=thumbnail_path(
                     entry.entry_id,

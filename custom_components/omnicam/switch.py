@@ -17,7 +17,7 @@ from .const import DOMAIN, LOGGER, RECORDING_KEEPALIVE
 from .coordinator import OmniCamConfigEntry
 from .entity import OmniCamEntity, async_add_described_entities
 from .vendors.errors import AuthError, OmniCamError
-from .vendors.models import Capability, PinCode
+from .vendors.models import Capability, PinCode, RecordMode
 
 PARALLEL_UPDATES = 1
 
@@ -40,6 +40,11 @@ RECORDING = OmniCamSwitchDescription(
     translation_key="recording",
     capability=Capability.TRIGGER_RECORDING,
 )
+MANUAL_RECORDING = OmniCamSwitchDescription(
+    key="manual_recording",
+    translation_key="manual_recording",
+    capability=Capability.RECORD_MODE,
+)
 
 
 async def async_setup_entry(
@@ -51,6 +56,37 @@ async def async_setup_entry(
 
     async_add_described_entities(entry, async_add_entities, [PIN_LOCK], PinLockSwitch)
     async_add_described_entities(entry, async_add_entities, [RECORDING], RecordingSwitch)
+    async_add_described_entities(
+        entry, async_add_entities, [MANUAL_RECORDING], ManualRecordingSwitch
+    )
+
+
+class ManualRecordingSwitch(OmniCamEntity, SwitchEntity):
+    """On: the device records all the time (manual mode); off: by its schedule (auto)."""
+
+    @property
+    def available(self) -> bool:
+        """Return True when the recording mode is known."""
+        return super().available and self.status.record_mode is not None
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return True in manual mode; None when the device records not at all."""
+        mode = self.status.record_mode
+        return None if mode is None or mode is RecordMode.OFF else mode is RecordMode.MANUAL
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Record all the time."""
+        await self._async_set(RecordMode.MANUAL)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Record by the device's schedule and events again."""
+        await self._async_set(RecordMode.AUTO)
+
+    async def _async_set(self, mode: RecordMode) -> None:
+        client = self.coordinator.client
+        await self.async_command(client.async_set_record_mode(self.camera_id, mode))
+        self.coordinator.async_update_status(self.camera_id, replace(self.status, record_mode=mode))
 
 
 class RecordingSwitch(OmniCamEntity, SwitchEntity):

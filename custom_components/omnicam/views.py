@@ -49,6 +49,15 @@ _PASS_HEADERS = (
 _PROXY_TIMEOUT = aiohttp.ClientTimeout(total=None, connect=15, sock_read=60)
 
 
+def _vague(content_type: str | None) -> bool:
+    """Tell a Content-Type that says nothing about the media."""
+    return content_type is None or content_type.split(";")[0].strip().lower() in (
+        "",
+        "application/octet-stream",
+        "binary/octet-stream",
+    )
+
+
 def media_path(entry_id: str, camera_id: str, kind: MediaKind, item_id: str) -> str:
     """Return the proxy path of a recorded item."""
     return MEDIA_URL.format(
@@ -162,7 +171,8 @@ class OmniCamMediaView(HomeAssistantView):
             for header in _PASS_HEADERS:
                 if header in upstream.headers:
                     response.headers[header] = upstream.headers[header]
-            if hdrs.CONTENT_TYPE not in response.headers:
+            if _vague(response.headers.get(hdrs.CONTENT_TYPE)):
+                # Devices call every file octet-stream: say what it is, or browsers balk.
                 response.content_type = location.mime_type
             response.headers[hdrs.CACHE_CONTROL] = "private, max-age=300"
             await response.prepare(request)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from .amcrest import AmcrestClient
 from .base import VendorClient
 from .ipcamlive import IPCamLiveClient
 from .videoloft import VideoloftClient
@@ -12,6 +13,7 @@ from .videoloft import VideoloftClient
 VENDORS: dict[str, type[VendorClient]] = {
     IPCamLiveClient.vendor: IPCamLiveClient,
     VideoloftClient.vendor: VideoloftClient,
+    AmcrestClient.vendor: AmcrestClient,
 }
 
 __all__ = ["VENDORS", "VendorClient"]

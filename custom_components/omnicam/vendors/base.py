@@ -63,6 +63,10 @@ class VendorClient(ABC):
     """How long an event the feed reports without an end stays on, when nothing more is
     heard of it; None when the vendor always reports the end."""
 
+    media_days: ClassVar[int] = 0
+    """With `async_list_media_day`: how many days back the Media browser offers recordings
+    and events, a folder a day, each listed only when opened. 0: all listed at once."""
+
     scoped_camera_ids: ClassVar[bool] = False
     """True when camera ids are unique only within the account (channel numbers): Home
     Assistant's unique ids then carry the account's unique id too."""

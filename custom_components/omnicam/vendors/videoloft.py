@@ -30,8 +30,9 @@ loggers (status, realtime feed, camera tasks, images, recorded events) and Wowza
   two hex digits; an alert whose ``endt`` is null is still going on.
 - PTZ is documented for Hikvision cameras only. A Hikvision camera is one whose ``phoneid``
   starts with ``DS-``; PTZ models (``DS-2DE``/``DS-2DF``/``DS-2DY``/``DS-2AE``/``DS-2PT``)
-  get PTZ controls, other Hikvision cameras and recorder channels get them disabled by
-  default (they cannot be known), other cameras get none. Controls need permission ``a``;
+  get PTZ controls; fixed network cameras (``DS-2CD``) and non-Hikvision cameras get none;
+  other Hikvision devices (recorder channels, whose camera cannot be known) get them
+  disabled by default. Controls need permission ``a``;
   triggered recording also needs ``cloudRecordingEnabled``.
 - Read-only cameras are not asked to capture images: their snapshot is the newest image
   the logger already has.
@@ -103,6 +104,8 @@ THUMB_WIDTH: Final = 256
 INVALID_WOWZA: Final = "wowza1.manything.com"
 NOT_ONLINE: Final = frozenset({"offline", "novideo"})
 PTZ_MODELS: Final = ("DS-2DE", "DS-2DF", "DS-2DY", "DS-2AE", "DS-2PT")
+FIXED_MODELS: Final = ("DS-2CD",)
+"""Hikvision's fixed network cameras: they cannot move."""
 PTZ_ACTION: Final = {
     PtzDirection.UP: "up",
     PtzDirection.DOWN: "down",
@@ -529,7 +532,7 @@ class VideoloftClient(VendorClient):
             model = device.phoneid.upper()
             if model.startswith(PTZ_MODELS):
                 capabilities.add(Capability.PTZ)
-            elif model.startswith("DS-"):
+            elif model.startswith("DS-") and not model.startswith(FIXED_MODELS):
                 maybe.add(Capability.PTZ)
         owner = device.alias or device.owner
         return Camera(

@@ -1,0 +1,83 @@
+"""Selects: go to one of a PTZ camera's preset positions."""
+
+from __future__ import annotations
+
+from homeassistant.components.select import SelectEntity, SelectEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import DOMAIN, LOGGER
+from .coordinator import OmniCamConfigEntry, OmniCamCoordinator
+from .entity import OmniCamEntity, async_add_camera_entities
+from .vendors.errors import OmniCamError
+from .vendors.models import Camera, Capability, PtzPreset
+
+PARALLEL_UPDATES = 1
+PRESET = SelectEntityDescription(key="ptz_preset", translation_key="ptz_preset")
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: OmniCamConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a preset select to each camera that has presets."""
+
+    def build(coordinator: OmniCamCoordinator, camera: Camera) -> list[PresetSelect]:
+        if camera.has(Capability.PTZ_PRESETS):
+            return [PresetSelect(coordinator, camera)]
+        return []
+
+    async_add_camera_entities(entry, async_add_entities, build)
+
+
+class PresetSelect(OmniCamEntity, SelectEntity):
+    """Choosing a preset moves the camera there; the choice shows the last preset gone to.
+
+    The presets are read when the entity is added (and again when a preset that is not
+    known is asked for), so renaming them on the device shows after a reload.
+    """
+
+    _attr_current_option: str | None = None
+
+    def __init__(self, coordinator: OmniCamCoordinator, camera: Camera) -> None:
+        """Initialise the select."""
+        super().__init__(coordinator, camera, PRESET)
+        self._presets: list[PtzPreset] = []
+        self._attr_options = []
+
+    async def async_added_to_hass(self) -> None:
+        """Read the presets."""
+        await super().async_added_to_hass()
+        await self._async_read_presets()
+
+    async def _async_read_presets(self) -> None:
+        try:
+            self._presets = await self.coordinator.client.async_list_presets(self.camera_id)
+        except OmniCamError as err:
+            LOGGER.debug("%s: presets not read: %s", self.entity_id, err)
+            return
+        self._attr_options = [self._label(preset) for preset in self._presets]
+
+    @staticmethod
+    def _label(preset: PtzPreset) -> str:
+        return preset.name or f"Preset {preset.id}"
+
+    async def async_select_option(self, option: str) -> None:
+        """Go to the preset."""
+        preset = next((p for p in self._presets if self._label(p) == option), None)
+        if preset is None:
+            await self._async_read_presets()
+            preset = next((p for p in self._presets if self._label(p) == option), None)
+        if preset is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="no_preset",
+                translation_placeholders={"preset": option},
+            )
+        await self.async_command(
+            self.coordinator.client.async_goto_preset(self.camera_id, preset.id)
+        )
+        self._attr_current_option = option
+        self.async_write_ha_state()
