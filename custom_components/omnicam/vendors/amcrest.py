@@ -1215,7 +1215,9 @@ class AmcrestClient(VendorClient):
         if kind not in (MediaKind.RECORDING, MediaKind.EVENT):
             return await super().async_list_media_day(camera_id, kind, day)
         start = datetime.combine(day, dt_time.min)
-        return await self._search(camera_id, kind, start, start + timedelta(days=1, seconds=-1))
+        items = await self._search(camera_id, kind, start, start + timedelta(days=1, seconds=-1))
+        # A file that runs past midnight is found on both days: it belongs to its first.
+        return [item for item in items if item.start is None or item.start.date() == day]
 
     async def _search(
         self, camera_id: str, kind: MediaKind, start: datetime, end: datetime

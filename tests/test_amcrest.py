@@ -1,0 +1,438 @@
+"""Amcrest / Dahua end to end: real Home Assistant against the simulated NVR over loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+from homeassistant.components import media_source
+from homeassistant.components.camera import async_get_image, async_get_stream_source
+from homeassistant.components.media_player import BrowseError
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.omnicam.const import DOMAIN
+from custom_components.omnicam.coordinator import OmniCamCoordinator
+from custom_components.omnicam.vendors import amcrest
+from tests.conftest import wait_for
+from tests.simulators.amcrest import AmcrestSimulator
+
+SERIAL = "AMC0123456789ABCD"
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(amcrest, "AUTH_RETRY_DELAY", 0.0)
+
+
+@pytest.fixture
+async def nvr(socket_enabled: None) -> AsyncGenerator[AmcrestSimulator]:
+    sim = AmcrestSimulator(channels=4)
+    sim.heartbeat_seconds = 0.2
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+def amcrest_entry(sim: AmcrestSimulator, **data: object) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"{sim.model} ({sim.host})",
+        unique_id=sim.serial,
+        data={
+            "vendor": "amcrest",
+            "host": sim.host,
+            "port": sim.port,
+            "username": sim.username,
+            "password": sim.password,
+            "ssl": False,
+            "verify_ssl": True,
+        }
+        | data,
+    )
+
+
+@pytest.fixture
+async def loaded(hass: HomeAssistant, nvr: AmcrestSimulator) -> MockConfigEntry:
+    entry = amcrest_entry(nvr)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator: OmniCamCoordinator = entry.runtime_data.coordinator
+    await wait_for(lambda: all(feed.connected for feed in coordinator.feeds.values()))
+    return entry
+
+
+def _coordinator(entry: MockConfigEntry) -> OmniCamCoordinator:
+    coordinator: OmniCamCoordinator = entry.runtime_data.coordinator
+    return coordinator
+
+
+async def test_nvr_is_a_device_with_a_child_per_channel(
+    hass: HomeAssistant,
+    nvr: AmcrestSimulator,
+    loaded: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    devices = dr.async_entries_for_config_entry(device_registry, loaded.entry_id)
+    recorder = device_registry.async_get_device({(DOMAIN, f"amcrest:recorder:{SERIAL}")})
+    assert recorder is not None
+    assert recorder.model == nvr.model
+    assert recorder.sw_version == nvr.firmware.split(",")[0]
+    channels = sorted((d for d in devices if d.id != recorder.id), key=lambda d: d.name or "")
+    assert [d.name for d in channels] == ["Back Yard", "Driveway", "Front Door", "Garage"]
+    assert all(d.via_device_id == recorder.id for d in channels)
+    front = device_registry.async_get_device({(DOMAIN, f"amcrest:{SERIAL}:1")})
+    assert front is not None
+    assert front.manufacturer == "Amcrest"
+    # One event connection for the whole device.
+    assert nvr.stream_count == 1
+    assert len(_coordinator(loaded).feeds) == 1
+
+
+async def test_entities_per_channel(
+    hass: HomeAssistant, loaded: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    for entity_id in (
+        "camera.front_door",
+        "binary_sensor.front_door_motion",
+        "binary_sensor.front_door_video_loss",
+        "binary_sensor.front_door_line_crossing",
+        "event.front_door_alert",
+        "button.front_door_ptz_up",
+        "button.front_door_zoom_in",
+        "select.front_door_ptz_preset",
+        "switch.front_door_continuous_recording",
+        "binary_sensor.front_door_online",
+    ):
+        assert hass.states.get(entity_id) is not None, entity_id
+    assert hass.states.get("binary_sensor.front_door_motion").state == STATE_OFF
+    assert hass.states.get("switch.front_door_continuous_recording").state == STATE_OFF
+    # A fixed channel has no PTZ; one whose caps cannot be read has it disabled.
+    ids = {e.entity_id for e in er.async_entries_for_config_entry(entity_registry, loaded.entry_id)}
+    assert "button.garage_ptz_up" not in ids
+    assert "button.back_yard_ptz_up" in ids
+    unique = entity_registry.async_get("binary_sensor.front_door_motion")
+    assert unique is not None
+    assert unique.unique_id == f"amcrest:{SERIAL}:1:VideoMotion"
+
+
+async def test_events_follow_the_stream(
+    hass: HomeAssistant, nvr: AmcrestSimulator, loaded: MockConfigEntry
+) -> None:
+    front, back = "binary_sensor.front_door_motion", "binary_sensor.back_yard_motion"
+    nvr.emit("VideoMotion", "Start", 0, {"RegionName": ["Region1"], "Id": [0]})
+    nvr.emit("VideoMotion", "Start", 2)
+    await wait_for(lambda: hass.states.get(front).state == STATE_ON)
+    await wait_for(lambda: hass.states.get(back).state == STATE_ON)
+    event = hass.states.get("event.front_door_alert")
+    assert event.attributes["event_type"] == "VideoMotion"
+    assert event.attributes["action"] == "Start"
+    nvr.emit("VideoMotion", "Stop", 0)
+    await wait_for(lambda: hass.states.get(front).state == STATE_OFF)
+    assert hass.states.get(back).state == STATE_ON
+    nvr.emit("CrossLineDetection", "Start", 1)
+    await wait_for(lambda: hass.states.get("binary_sensor.garage_line_crossing").state == STATE_ON)
+    assert hass.states.get("binary_sensor.garage_motion").state == STATE_OFF
+
+
+async def test_dropped_stream_reconnects_and_nothing_stays_on(
+    hass: HomeAssistant, nvr: AmcrestSimulator, loaded: MockConfigEntry
+) -> None:
+    front = "binary_sensor.front_door_motion"
+    coordinator = _coordinator(loaded)
+    feed = next(iter(coordinator.feeds.values()))
+    nvr.emit("VideoMotion", "Start", 0)
+    await wait_for(lambda: hass.states.get(front).state == STATE_ON)
+    connects = feed.connects
+    nvr.drop_stream()
+    nvr.active.discard(("VideoMotion", 0))  # it stopped while nobody listened
+    await wait_for(lambda: feed.connects > connects and feed.connected, seconds=10)
+    await wait_for(lambda: hass.states.get(front).state == STATE_OFF)
+    assert nvr.stream_count == 1
+
+
+async def test_nvr_reboot_resumes_events(
+    hass: HomeAssistant, nvr: AmcrestSimulator, loaded: MockConfigEntry
+) -> None:
+    coordinator = _coordinator(loaded)
+    feed = next(iter(coordinator.feeds.values()))
+    connects = feed.connects
+    nvr.active.add(("VideoMotion", 3))  # going on when the recorder comes back
+    nvr.reboot(keep_state=True)
+    await wait_for(lambda: feed.connects > connects and feed.connected, seconds=10)
+    await wait_for(lambda: hass.states.get("binary_sensor.driveway_motion").state == STATE_ON)
+    nvr.emit("VideoMotion", "Stop", 3)
+    await wait_for(lambda: hass.states.get("binary_sensor.driveway_motion").state == STATE_OFF)
+
+
+async def test_ptz_buttons_presets_and_move(
+    hass: HomeAssistant, nvr: AmcrestSimulator, loaded: MockConfigEntry
+) -> None:
+    await hass.services.async_call(
+        "button", "press", {"entity_id": "button.front_door_ptz_left"}, blocking=True
+    )
+    await hass.services.async_call(
+        "button", "press", {"entity_id": "button.front_door_zoom_in"}, blocking=True
+    )
+    log = nvr.ptz_log()
+    assert log[0].startswith("/cgi-bin/ptz.cgi?action=start&channel=1&code=Left&arg1=0&arg2=")
+    assert log[1].startswith("/cgi-bin/ptz.cgi?action=stop&channel=1&code=Left")
+    assert log[2].startswith("/cgi-bin/ptz.cgi?action=start&channel=1&code=ZoomTele")
+    assert log[3].startswith("/cgi-bin/ptz.cgi?action=stop&channel=1&code=ZoomTele")
+    await hass.services.async_call(
+        DOMAIN,
+        "ptz_move",
+        {"entity_id": "camera.front_door", "direction": "down", "duration": 0.2},
+        blocking=True,
+    )
+    assert [line.split("&")[2] for line in nvr.ptz_log()[4:]] == ["code=Down", "code=Down"]
+    select = "select.front_door_ptz_preset"
+    assert hass.states.get(select).attributes["options"] == ["Gate", "Porch"]
+    assert hass.states.get(select).state == STATE_UNKNOWN
+    await hass.services.async_call(
+        "select", "select_option", {"entity_id": select, "option": "Porch"}, blocking=True
+    )
+    assert hass.states.get(select).state == "Porch"
+    assert any("code=GotoPreset" in line and "arg2=2" in line for line in nvr.log)
+    with pytest.raises(HomeAssistantError):
+        await hass.services.async_call(
+            "select", "select_option", {"entity_id": select, "option": "Roof"}, blocking=True
+        )
+
+
+async def test_continuous_recording_switch(
+    hass: HomeAssistant, nvr: AmcrestSimulator, loaded: MockConfigEntry
+) -> None:
+    switch = "switch.driveway_continuous_recording"
+    await hass.services.async_call("switch", "turn_on", {"entity_id": switch}, blocking=True)
+    assert hass.states.get(switch).state == STATE_ON
+    assert nvr.record_modes[3] == 1
+    await hass.services.async_call("switch", "turn_off", {"entity_id": switch}, blocking=True)
+    assert nvr.record_modes[3] == 0
+    # Changed on the device: the next poll shows it.
+    nvr.record_modes[3] = 1
+    await _coordinator(loaded).async_refresh()
+    assert hass.states.get(switch).state == STATE_ON
+    nvr.record_modes[3] = 2
+    await _coordinator(loaded).async_refresh()
+    assert hass.states.get(switch).state == STATE_UNKNOWN
+
+
+async def test_live_view_and_snapshot(
+    hass: HomeAssistant, nvr: AmcrestSimulator, loaded: MockConfigEntry
+) -> None:
+    url = await async_get_stream_source(hass, "camera.garage")
+    assert url == (
+        f"rtsp://admin:s3cret%3Ap%40ss%2Fw0rd@{nvr.host}:{nvr.rtsp_port}"
+        "/cam/realmonitor?channel=2&subtype=0"
+    )
+    image = await async_get_image(hass, "camera.garage")
+    assert image.content.startswith(b"\xff\xd8")
+
+
+async def test_sub_stream_option(
+    hass: HomeAssistant, nvr: AmcrestSimulator, loaded: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(loaded.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"substream": True}
+    )
+    assert result["type"] == "create_entry"
+    await hass.async_block_till_done()
+    url = await async_get_stream_source(hass, "camera.garage")
+    assert url is not None
+    assert url.endswith("channel=2&subtype=1")
+
+
+async def test_unreachable_device_recovers(
+    hass: HomeAssistant, nvr: AmcrestSimulator, loaded: MockConfigEntry
+) -> None:
+    coordinator = _coordinator(loaded)
+    nvr.fail = "500"
+    await coordinator.async_refresh()
+    assert hass.states.get("binary_sensor.front_door_online").state == STATE_UNAVAILABLE
+    nvr.fail = None
+    await coordinator.async_refresh()
+    assert hass.states.get("binary_sensor.front_door_online").state == STATE_ON
+
+
+async def test_changed_password_starts_reauth(
+    hass: HomeAssistant, nvr: AmcrestSimulator, loaded: MockConfigEntry
+) -> None:
+    nvr.password = "changed-on-the-device"
+    await _coordinator(loaded).async_refresh()
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    result = await hass.config_entries.flow.async_configure(
+        flows[0]["flow_id"], {"password": nvr.password}
+    )
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert loaded.state is ConfigEntryState.LOADED
+
+
+async def test_a_spurious_401_is_no_reauth(
+    hass: HomeAssistant, nvr: AmcrestSimulator, loaded: MockConfigEntry
+) -> None:
+    nvr.spurious_401 = 1
+    await _coordinator(loaded).async_refresh()
+    assert _coordinator(loaded).last_update_success
+    assert hass.config_entries.flow.async_progress() == []
+
+
+async def test_config_flow(hass: HomeAssistant, nvr: AmcrestSimulator, closed_port: int) -> None:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "amcrest"}
+    )
+    assert result["step_id"] == "amcrest"
+    form = {
+        "host": nvr.host,
+        "port": nvr.port,
+        "username": "admin",
+        "password": "wrong",
+        "ssl": False,
+        "verify_ssl": True,
+    }
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], form | {"port": closed_port, "password": nvr.password}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], form | {"password": nvr.password}
+    )
+    assert result["type"] == "create_entry"
+    assert result["result"].unique_id == SERIAL
+    assert result["title"] == f"{nvr.model} ({nvr.host})"
+    await hass.async_block_till_done()
+    assert result["result"].state is ConfigEntryState.LOADED
+
+
+async def test_reconfigure_to_another_device_is_refused(
+    hass: HomeAssistant, nvr: AmcrestSimulator, loaded: MockConfigEntry, socket_enabled: None
+) -> None:
+    other = AmcrestSimulator(channels=1, serial="AMC0000OTHER00001")
+    await other.start()
+    try:
+        result = await loaded.start_reconfigure_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {
+                "host": other.host,
+                "port": other.port,
+                "username": other.username,
+                "password": other.password,
+                "ssl": False,
+                "verify_ssl": True,
+            },
+        )
+        assert result["reason"] == "wrong_account"
+    finally:
+        await other.stop()
+
+
+@pytest.fixture
+async def media(hass: HomeAssistant) -> None:
+    assert await async_setup_component(hass, "media_source", {})
+
+
+async def _browse(hass: HomeAssistant, path: str) -> media_source.BrowseMediaSource:
+    return await media_source.async_browse_media(hass, f"media-source://{DOMAIN}/{path}")
+
+
+@pytest.mark.usefixtures("media")
+async def test_recordings_by_day_play_through_the_proxy(
+    hass: HomeAssistant,
+    nvr: AmcrestSimulator,
+    loaded: MockConfigEntry,
+    hass_client,  # type: ignore[no-untyped-def]
+) -> None:
+    camera = await _browse(hass, f"{loaded.entry_id}/1")
+    assert [child.title for child in camera.children] == ["Recordings", "Events"]
+    days = await _browse(hass, camera.children[0].identifier)
+    assert len(days.children) == 7
+    today = dt_util.now().date()
+    assert days.children[0].identifier.endswith(today.isoformat())
+    listing = [await _browse(hass, d.identifier) for d in days.children[:2]]
+    items = [item for day in listing for item in day.children]
+    assert len(items) == len(nvr.files[1])
+    assert all(item.can_play for item in items)
+    # Newest first; the finders were all closed and destroyed.
+    assert items[0].title > items[1].title or len(listing[0].children) <= 1
+    assert nvr.open_finders == []
+    events = await _browse(hass, f"{loaded.entry_id}/1/event/{today.isoformat()}")
+    assert 0 < len(events.children) < len(listing[0].children)
+
+    play = await media_source.async_resolve_media(hass, items[0].media_content_id, None)
+    client = await hass_client()
+    video = await client.get(play.url)
+    assert video.status == 200
+    assert video.headers["Content-Type"] == "video/mp4"
+    assert (await video.read())[4:8] == b"ftyp"
+    part = await client.get(play.url, headers={"Range": "bytes=0-99"})
+    assert part.status == 206
+    assert len(await part.read()) == 100
+
+
+@pytest.mark.usefixtures("media")
+async def test_dav_recordings_are_listed_as_not_playable(
+    hass: HomeAssistant, loaded: MockConfigEntry
+) -> None:
+    today = dt_util.now().date().isoformat()
+    day = await _browse(hass, f"{loaded.entry_id}/2/recording/{today}")
+    assert day.children
+    assert not any(item.can_play for item in day.children)
+    assert day.children[0].title.endswith("not playable in the browser")
+    with pytest.raises(BrowseError):
+        await _browse(hass, f"{loaded.entry_id}/2/recording/not-a-day")
+
+
+@pytest.mark.usefixtures("media")
+async def test_recording_search_failure_is_a_browse_error(
+    hass: HomeAssistant, nvr: AmcrestSimulator, loaded: MockConfigEntry
+) -> None:
+    nvr.findnext_fail_after = 0
+    with pytest.raises(BrowseError):
+        await _browse(hass, f"{loaded.entry_id}/1/recording/{dt_util.now().date().isoformat()}")
+    assert nvr.open_finders == []
+
+
+async def test_diagnostics_hold_no_password(
+    hass: HomeAssistant, nvr: AmcrestSimulator, loaded: MockConfigEntry
+) -> None:
+    from custom_components.omnicam.diagnostics import async_get_config_entry_diagnostics
+
+    await async_get_stream_source(hass, "camera.front_door")
+    dump = await async_get_config_entry_diagnostics(hass, loaded)
+    text = str(dump)
+    assert nvr.password not in text
+    assert "s3cret%3Ap%40ss" not in text
+    assert dump["feeds"]
+
+
+async def test_single_camera_has_no_recorder(
+    hass: HomeAssistant, socket_enabled: None, device_registry: dr.DeviceRegistry
+) -> None:
+    sim = AmcrestSimulator(channels=1, serial="AMC0000CAMERA0001")
+    await sim.start()
+    try:
+        entry = amcrest_entry(sim)
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+        assert [d.name for d in devices] == ["FrontDoorCam"]
+        assert devices[0].via_device_id is None
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
