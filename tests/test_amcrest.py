@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from pathlib import Path
 
+import av
 from homeassistant.components import media_source
 from homeassistant.components.camera import async_get_image, async_get_stream_source
 from homeassistant.components.media_player import BrowseError
@@ -21,6 +23,7 @@ from custom_components.omnicam.const import DOMAIN
 from custom_components.omnicam.coordinator import OmniCamCoordinator
 from custom_components.omnicam.vendors import amcrest
 from tests.conftest import wait_for
+from tests.simulators import amcrest as simulator
 from tests.simulators.amcrest import AmcrestSimulator
 
 SERIAL = "AMC0123456789ABCD"
@@ -385,16 +388,65 @@ async def test_recordings_by_day_play_through_the_proxy(
 
 
 @pytest.mark.usefixtures("media")
-async def test_dav_recordings_are_listed_as_not_playable(
-    hass: HomeAssistant, loaded: MockConfigEntry
+async def test_dav_recordings_play_as_mp4(
+    hass: HomeAssistant,
+    nvr: AmcrestSimulator,
+    loaded: MockConfigEntry,
+    hass_client,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
 ) -> None:
     today = dt_util.now().date().isoformat()
     day = await _browse(hass, f"{loaded.entry_id}/2/recording/{today}")
     assert day.children
-    assert not any(item.can_play for item in day.children)
-    assert day.children[0].title.endswith("not playable in the browser")
+    assert all(item.can_play for item in day.children)
+    play = await media_source.async_resolve_media(hass, day.children[0].media_content_id, None)
+    assert play.mime_type == "video/mp4"
+    client = await hass_client()
+    video = await client.get(play.url)
+    assert video.status == 200
+    assert video.headers["Content-Type"] == "video/mp4"
+    body = await video.read()
+    assert body[4:8] == b"ftyp"
+    # The pictures were copied, not re-encoded: every frame of the DAV file is there.
+    (tmp_path / "out.mp4").write_bytes(body)
+    with av.open(str(tmp_path / "out.mp4")) as mp4:
+        assert mp4.streams.video[0].codec_context.name == "h264"
+        assert sum(1 for _ in mp4.decode(video=0)) == 20
+    # Seeking asks for ranges: served from the copy, the device is not asked again.
+    loads = sum(1 for line in nvr.log if "RPC_Loadfile" in line)
+    part = await client.get(play.url, headers={"Range": "bytes=0-99"})
+    assert part.status == 206
+    assert len(await part.read()) == 100
+    assert sum(1 for line in nvr.log if "RPC_Loadfile" in line) == loads
+    # Unloading removes the copies.
+    folder = loaded.runtime_data.remuxer._folder
+    assert folder is not None
+    assert folder.exists()
+    assert await hass.config_entries.async_unload(loaded.entry_id)
+    await hass.async_block_till_done()
+    assert not folder.exists()
     with pytest.raises(BrowseError):
         await _browse(hass, f"{loaded.entry_id}/2/recording/not-a-day")
+
+
+@pytest.mark.usefixtures("media")
+async def test_broken_dav_is_a_clear_error(
+    hass: HomeAssistant,
+    nvr: AmcrestSimulator,
+    loaded: MockConfigEntry,
+    hass_client,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    today = dt_util.now().date().isoformat()
+    day = await _browse(hass, f"{loaded.entry_id}/2/recording/{today}")
+    play = await media_source.async_resolve_media(hass, day.children[0].media_content_id, None)
+    monkeypatch.setattr(simulator, "dav_clip", lambda: b"DHAV" + bytes(300))
+    client = await hass_client()
+    assert (await client.get(play.url)).status == 502
+    play = await media_source.async_resolve_media(hass, day.children[1].media_content_id, None)
+    nvr.fail = "500"
+    assert (await client.get(play.url)).status == 502
+    nvr.fail = None
 
 
 @pytest.mark.usefixtures("media")

@@ -46,6 +46,7 @@ from .vendors.models import (
 )
 
 if TYPE_CHECKING:
+    from .remux import Remuxer
     from .vendors.base import VendorClient
 
 
@@ -66,6 +67,8 @@ class OmniCamRuntimeData:
     media_locations: dict[tuple[str, str, str], tuple[float, MediaLocation]] = field(
         default_factory=dict
     )
+    remuxer: Remuxer | None = None
+    """MP4 copies of DAV recordings, made when one is first played."""
 
 
 type OmniCamConfigEntry = ConfigEntry[OmniCamRuntimeData]

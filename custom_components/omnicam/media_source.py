@@ -28,6 +28,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .coordinator import OmniCamConfigEntry
+from .remux import DAV_MIME
 from .vendors.errors import OmniCamError
 from .vendors.models import Camera, Capability, MediaKind, MediaPage, RecordedItem
 from .views import media_path, thumbnail_path
@@ -44,8 +45,8 @@ KIND_TITLE = {
 }
 ITEM = "item"
 DAY_KINDS = (MediaKind.RECORDING, MediaKind.EVENT)
-PLAYABLE = frozenset({"video/mp4", "application/vnd.apple.mpegurl"})
-"""What a browser plays; other items are listed but cannot be played."""
+PLAYABLE = frozenset({"video/mp4", "application/vnd.apple.mpegurl", DAV_MIME})
+"""What a browser plays (DAV once the proxy remuxed it to MP4); others are only listed."""
 
 
 async def async_get_media_source(hass: HomeAssistant) -> OmniCamMediaSource:

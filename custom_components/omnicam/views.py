@@ -30,6 +30,7 @@ from .const import (
     MEDIA_URL,
     THUMBNAIL_URL,
 )
+from .remux import DAV_MIME, Remuxer, RemuxError
 from .vendors.base import redact_url
 from .vendors.errors import NotFound, NotSupported, OmniCamError
 from .vendors.models import MediaKind, MediaLocation
@@ -110,7 +111,34 @@ class OmniCamMediaView(HomeAssistantView):
                 "Media %s not found: %s", item_id, entry.runtime_data.client.scrub(str(err))
             )
             raise web.HTTPBadGateway from None
+        if self.part == "media" and location.mime_type == DAV_MIME:
+            return await self._async_remuxed(entry, (camera_id, kind, item_id), location)
         return await self._async_proxy(request, location, entry.runtime_data.client)
+
+    async def _async_remuxed(
+        self, entry: OmniCamConfigEntry, key: tuple[str, ...], location: MediaLocation
+    ) -> web.StreamResponse:
+        """Serve a DAV recording as MP4: fetched and remuxed once, then served from disk."""
+        runtime = entry.runtime_data
+        if runtime.remuxer is None:
+            runtime.remuxer = Remuxer(self.hass)
+            entry.async_on_unload(runtime.remuxer.async_close)
+        client = runtime.client
+        try:
+            path = await runtime.remuxer.async_mp4(
+                key, lambda: client.async_open_media(location, {}, _PROXY_TIMEOUT)
+            )
+        except (aiohttp.ClientError, TimeoutError, OmniCamError, RemuxError) as err:
+            LOGGER.warning(
+                "Recording at %s not converted to MP4: %s",
+                redact_url(location.url),
+                client.scrub(str(err)) or type(err).__name__,
+            )
+            raise web.HTTPBadGateway from None
+        return web.FileResponse(
+            path,
+            headers={hdrs.CONTENT_TYPE: "video/mp4", hdrs.CACHE_CONTROL: "private, max-age=300"},
+        )
 
     async def _async_location(
         self, entry: OmniCamConfigEntry, camera_id: str, kind: MediaKind, item_id: str

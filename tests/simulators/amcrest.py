@@ -26,7 +26,7 @@ Behaves like the real devices the notes describe, and like the client assumes:
 - Recordings: `files` per channel, searched by ``mediaFileFind`` (create, findFile with
   channel, times and ``Flag[0]=Event``, findNextFile pages of at most ``count`` (≤ 100),
   close, destroy); `finders` keeps every finder with its closed/destroyed flags.
-  ``RPC_Loadfile<FilePath>`` serves an MP4 clip (``.mp4``) or DHAV bytes (``.dav``) with
+  ``RPC_Loadfile<FilePath>`` serves an MP4 clip (``.mp4``) or a real DAV clip (``.dav``) with
   ``Range``.
 
 Faults for tests: ``fail`` = ``"500"``, ``"html"``, ``"error"`` (an ``Error`` body with HTTP
@@ -49,7 +49,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .media import mp4_clip, ranged, snapshot_jpeg
+from .media import dav_clip, mp4_clip, ranged, snapshot_jpeg
 
 BOUNDARY = "myboundary"
 _AUTH_PAIR = re.compile(r'(\w+)=(?:"([^"]*)"|([^,\s]*))')
@@ -61,11 +61,6 @@ def _md5(text: str) -> str:
 
 def _kv(values: dict[str, Any]) -> str:
     return "".join(f"{key}={value}\r\n" for key, value in values.items())
-
-
-def dav_bytes() -> bytes:
-    """Return bytes that start like a Dahua DAV file."""
-    return b"DHAV" + bytes(range(252)) * 8
 
 
 @dataclass
@@ -631,5 +626,5 @@ class AmcrestSimulator:
         found = self.file_by_path(path)
         if found is None:
             return web.Response(status=404, text="Not Found")
-        body = mp4_clip() if path.endswith(".mp4") else dav_bytes()
+        body = mp4_clip() if path.endswith(".mp4") else dav_clip()
         return ranged(request, body, "Application/octet-stream")

@@ -131,3 +131,70 @@ def ts_segment(index: int, label: str = "") -> bytes:
         for packet in stream.encode():
             container.mux(packet)
     return out.getvalue()
+
+
+def _dhav_date(when: datetime) -> int:
+    """Pack a time the way DHAV frame headers carry it."""
+    return (
+        (when.year - 2000) << 26
+        | when.month << 22
+        | when.day << 17
+        | when.hour << 12
+        | when.minute << 6
+        | when.second
+    )
+
+
+@lru_cache(maxsize=2)
+def dav_clip(seconds: int = 2) -> bytes:
+    """Return a Dahua DAV file: H.264 (Annex B) frames, each in a DHAV frame.
+
+    A DHAV frame is a 24-byte header (``DHAV``, type ``0xfd`` key frame / ``0xfc`` other
+    frame, channel, frame number, total length, packed date, millisecond counter, the
+    length of the extensions that follow), the extensions (``0x80`` picture size in units
+    of 8, ``0x81`` codec 2 = H.264 and frame rate), the payload, and a trailer ``dhav`` plus
+    the total length again. Without PyAV the frames carry no picture.
+    """
+    import struct
+
+    start = datetime(2026, 11, 21, 12, 0, 0, tzinfo=UTC)
+    width, height, fps = 320, 180, _FPS
+    try:
+        import av
+        import numpy as np
+
+        payloads: list[tuple[bool, bytes]] = []
+        encoder = av.CodecContext.create("libx264", "w")
+        encoder.width, encoder.height, encoder.pix_fmt = width, height, "yuv420p"
+        encoder.framerate = fps
+        encoder.options = {"bf": "0", "g": str(fps)}
+        for i in range(seconds * fps):
+            picture = np.zeros((height, width, 3), dtype=np.uint8)
+            picture[:, : (i * 16) % width] = (200, 120, 40)
+            frame = av.VideoFrame.from_ndarray(picture, "rgb24").reformat(format="yuv420p")
+            frame.pts = i
+            payloads += [(p.is_keyframe, bytes(p)) for p in encoder.encode(frame)]
+        payloads += [(p.is_keyframe, bytes(p)) for p in encoder.encode(None)]
+    except Exception:  # pragma: no cover - PyAV comes with the test requirements
+        payloads = [(True, b"\x00\x00\x00\x01\x09\x10")]
+    out = bytearray()
+    for number, (key, payload) in enumerate(payloads):
+        ms = number * 1000 // fps
+        when = start.replace(second=ms // 1000)
+        ext = bytes((0x80, 0, width // 8, height // 8, 0x81, 0, 2, fps))
+        length = 24 + len(ext) + len(payload) + 8
+        out += b"DHAV" + struct.pack(
+            "<BBBBIIIHBB",
+            0xFD if key else 0xFC,
+            0,
+            0,
+            0,
+            number,
+            length,
+            _dhav_date(when),
+            ms % 65536,
+            len(ext),
+            0,
+        )
+        out += ext + payload + b"dhav" + struct.pack("<I", length)
+    return bytes(out)

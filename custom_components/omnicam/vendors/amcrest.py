@@ -147,6 +147,7 @@ MAX_PAGES: Final = 50
 RECENT_HOURS: Final = 24
 PTZ_SPEED: Final = 5
 DAV_MIME: Final = "video/x-dahua-dav"
+"""Dahua's own container; the Home Assistant side remuxes it to MP4 to play it."""
 MAX_PART_BYTES: Final = 1 << 20
 
 PTZ_CODES: Final = {
