@@ -80,9 +80,10 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
     @property
     def is_streaming(self) -> bool:
         """Return True when the camera is sending video to the vendor."""
-        data = self.coordinator.data
-        status = data.status.get(self.camera_id)
-        return bool(status and status.stream_connected)
+        status = self.coordinator.data.status.get(self.camera_id)
+        if status is None:
+            return False
+        return bool(status.live if status.stream_connected is None else status.stream_connected)
 
     async def async_added_to_hass(self) -> None:
         """Start following stream URL changes."""
