@@ -9,14 +9,14 @@ from typing import Any
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import EntityCategory
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
 
 from .const import DOMAIN, LOGGER, RECORDING_KEEPALIVE
 from .coordinator import OmniCamConfigEntry
 from .entity import OmniCamEntity, async_add_described_entities
-from .vendors.errors import AuthError, OmniCamError
+from .vendors.errors import OmniCamError
 from .vendors.models import Capability, PinCode, RecordMode
 
 PARALLEL_UPDATES = 1
@@ -178,20 +178,11 @@ class PinLockSwitch(OmniCamEntity, SwitchEntity):
         """Change the lock or its codes, then refresh."""
         client = self.coordinator.client
         try:
-            lock = await client.async_set_pin_lock(self.camera_id, enabled=enabled, codes=codes)
+            lock = await self.async_command(
+                client.async_set_pin_lock(self.camera_id, enabled=enabled, codes=codes)
+            )
         except ValueError as err:
             raise ServiceValidationError(
                 translation_domain=DOMAIN, translation_key=str(err)
-            ) from err
-        except AuthError as err:
-            self.coordinator.config_entry.async_start_reauth(self.hass)
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from err
-        except OmniCamError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="command_failed",
-                translation_placeholders={"error": client.scrub(str(err))},
             ) from err
         self.coordinator.async_update_status(self.camera_id, replace(self.status, pin_lock=lock))
