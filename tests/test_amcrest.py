@@ -161,6 +161,30 @@ async def test_dropped_stream_reconnects_and_nothing_stays_on(
     assert nvr.stream_count == 1
 
 
+async def test_reconnect_fires_no_event_when_nothing_happened(
+    hass: HomeAssistant, nvr: AmcrestSimulator, loaded: MockConfigEntry
+) -> None:
+    feed = next(iter(_coordinator(loaded).feeds.values()))
+    await hass.async_block_till_done()
+    before = {cid: hass.states.get(f"event.{cid}_alert").state for cid in ("front_door", "garage")}
+    connects = feed.connects
+    nvr.drop_stream()
+    await wait_for(lambda: feed.connects > connects and feed.connected, seconds=10)
+    await hass.async_block_till_done()
+    after = {cid: hass.states.get(f"event.{cid}_alert").state for cid in ("front_door", "garage")}
+    assert after == before
+    # What did change while nobody listened does fire, once.
+    nvr.active.add(("VideoMotion", 1))
+    connects = feed.connects
+    nvr.drop_stream()
+    await wait_for(lambda: feed.connects > connects and feed.connected, seconds=10)
+    await wait_for(lambda: hass.states.get("binary_sensor.garage_motion").state == STATE_ON)
+    garage = hass.states.get("event.garage_alert")
+    assert garage.state != before["garage"]
+    assert garage.attributes["action"] == "Start"
+    assert hass.states.get("event.front_door_alert").state == before["front_door"]
+
+
 async def test_nvr_reboot_resumes_events(
     hass: HomeAssistant, nvr: AmcrestSimulator, loaded: MockConfigEntry
 ) -> None:

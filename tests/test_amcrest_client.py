@@ -368,7 +368,7 @@ async def test_event_stream(nvr: AmcrestSimulator, session: aiohttp.ClientSessio
     # On connect every stateful code is read back: nothing active, all reported ended.
     resync = await feed.wait(4 * 2)  # VideoMotion and VideoLoss, 4 channels
     assert all(u.event is not None and u.event.end is not None for u in resync)
-    assert all(u.event is not None and u.event.data["resync"] is True for u in resync)
+    assert all(u.event is not None and u.event.resync for u in resync)
     feed.updates.clear()
     await asyncio.sleep(0.15)  # a few heartbeats
     assert feed.updates == []

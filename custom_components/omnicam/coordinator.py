@@ -325,21 +325,26 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
         """Follow what goes on from an event and hand the event to the event entity.
 
         An event without an end is on until its end is heard, or for the vendor's hold
-        time when the vendor does not always report ends.
+        time when the vendor does not always report ends. An event read back after a
+        reconnect reaches the event entity only when it changed what goes on.
         """
+        changed = False
         if camera.has(Capability.MOTION) and event.type in camera.event_types:
             if event.end is None:
                 hold = self.client.event_hold_seconds
-                self._set_active(camera.id, event.type, on=True, off_in=hold)
+                changed = self._set_active(camera.id, event.type, on=True, off_in=hold)
             else:
                 delay = (event.end - dt_util.utcnow()).total_seconds()
-                self._set_active(camera.id, event.type, on=delay > 0, off_in=delay)
+                changed = self._set_active(camera.id, event.type, on=delay > 0, off_in=delay)
+        if event.resync and not changed:
+            return
         async_dispatcher_send(self.hass, event_signal(self.config_entry.entry_id, camera.id), event)
 
     @callback
     def _set_active(
         self, camera_id: str, kind: str, *, on: bool, off_in: float | None = None
-    ) -> None:
+    ) -> bool:
+        """Set whether an event type goes on; return True when that changed."""
         cancel = self._event_off.pop((camera_id, kind), None)
         if cancel is not None:
             cancel()
@@ -353,11 +358,12 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
             self._event_off[camera_id, kind] = async_call_later(self.hass, off_in, over)
         active = self._active.get(camera_id, frozenset())
         if (kind in active) == on:
-            return
+            return False
         self._active[camera_id] = active | {kind} if on else active - {kind}
         status = self.data.status.get(camera_id)
         if status is not None:
             self.async_update_status(camera_id, status)
+        return True
 
     @property
     def listener_count(self) -> int:

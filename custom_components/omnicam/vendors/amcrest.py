@@ -43,7 +43,7 @@ simulator agrees:
   ``end``), ``Stop`` closes it, every other action (``Pulse``, ``State``, …) is an event
   that starts and ends at once. After each (re)connect the stateful codes the device
   supports are read with ``getEventIndexes`` and reported, active (no end) or not (end set,
-  ``data["resync"]`` true), so nothing stays stuck on. Supported codes come from
+  ``resync`` set), so nothing stays stuck on. Supported codes come from
   ``eventManager.cgi?action=getExposureEvents``; when the device lacks it, a fixed list of
   common codes (plus the doorbell codes on ``AD…`` models) is assumed.
 - PTZ: a channel has PTZ when ``getCurrentProtocolCaps`` says ``Pan``, ``Tile`` or ``Zoom``
@@ -1066,7 +1066,8 @@ class AmcrestClient(VendorClient):
                         event_id,
                         now,
                         None,
-                        data={"action": "Start", "resync": True},
+                        data={"action": "Start"},
+                        resync=True,
                     )
                 else:
                     stopped, start = self._pop_active(camera_id, code)
@@ -1076,7 +1077,8 @@ class AmcrestClient(VendorClient):
                         stopped,
                         start,
                         now,
-                        data={"action": "Stop", "resync": True},
+                        data={"action": "Stop"},
+                        resync=True,
                     )
                 on_update(RealtimeUpdate(camera_id=camera_id, event=event))
 

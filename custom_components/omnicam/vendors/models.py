@@ -211,6 +211,9 @@ class CameraEvent:
     """None while the event goes on."""
     magnitude: int | None = None
     data: dict[str, str | int | float | bool | None] = field(default_factory=dict)
+    resync: bool = False
+    """Read back after a (re)connect rather than heard as it happened: it corrects what
+    is going on, and is passed on as an event only when it changes that."""
 
 
 @dataclass(frozen=True, slots=True)
