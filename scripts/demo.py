@@ -22,6 +22,7 @@ from homeassistant.util import slugify
 
 from custom_components.omnicam.vendors.ipcamlive import plain_name
 from custom_components.omnicam.vendors.videoloft import PTZ_MODELS
+from tests.simulators.amcrest import AmcrestSimulator
 from tests.simulators.ipcamlive import IPCamLiveSimulator
 from tests.simulators.videoloft import VideoloftSimulator
 
@@ -31,8 +32,14 @@ USER, PASSWORD = "demo", "demo"
 IPCAMLIVE_PORT = 8701
 VIDEOLOFT_PORT = 8711
 """The first of the Videoloft simulator's ports: authenticators, loggers, Wowza servers."""
+AMCREST_PORT = 8721
+AMCREST_CHANNELS = 4
+AMCREST_PASSWORD = "demo-amcrest"
 ALERT_EVERY = 20.0
 ALERT_SECONDS = 6.0
+MOTION_EVERY = 15.0
+MOTION_SECONDS = 4.0
+PTZ_BUTTONS = ("ptz_up", "ptz_down", "ptz_left", "ptz_right", "zoom_in", "zoom_out", "ptz_stop")
 
 CONFIGURATION = """\
 # Written by scripts/develop. default_config needs go2rtc, so the demo lists what it uses.
@@ -142,10 +149,7 @@ def videoloft_controls(sim: VideoloftSimulator) -> dict[str, list[str]]:
             continue
         buttons = []
         if camera.phoneid.upper().startswith(PTZ_MODELS):
-            buttons += [
-                f"button.{key}"
-                for key in ("ptz_up", "ptz_down", "ptz_left", "ptz_right", "zoom_in", "zoom_out")
-            ] + ["button.ptz_stop"]
+            buttons += [f"button.{key}" for key in PTZ_BUTTONS]
         if camera.recording:
             buttons.append("button.record_event")
         if buttons:
@@ -166,6 +170,48 @@ async def lively_alerts(
             await asyncio.sleep(seconds)
         finally:
             sim.end_alert(uidd, alert)
+
+
+def amcrest_simulator() -> AmcrestSimulator:
+    """Return the demo's recorder: 4 channels, PTZ on 1 (with presets) and 3, recordings."""
+    sim = AmcrestSimulator(channels=AMCREST_CHANNELS, password=AMCREST_PASSWORD)
+    sim.draw_snapshots = True
+    return sim
+
+
+def amcrest_cards(sim: AmcrestSimulator) -> list[tuple[str, list[str]]]:
+    """Return each recorder channel's name (its device name) and its status entities."""
+    return [
+        (title, ["binary_sensor.motion", "binary_sensor.online", "switch.continuous_recording"])
+        for title in sim.titles
+    ]
+
+
+def amcrest_controls(sim: AmcrestSimulator) -> dict[str, list[str]]:
+    """Return the PTZ buttons and the preset select of the channels that move."""
+    controls: dict[str, list[str]] = {}
+    for channel, title in enumerate(sim.titles, start=1):
+        if channel not in sim.ptz_channels:
+            continue
+        controls[title] = [f"button.{key}" for key in PTZ_BUTTONS]
+        if sim.presets.get(channel):
+            controls[title].append("select.ptz_preset")
+    return controls
+
+
+async def lively_motion(
+    sim: AmcrestSimulator, every: float = MOTION_EVERY, seconds: float = MOTION_SECONDS
+) -> None:
+    """Start motion on a random channel now and then, and stop it a few seconds later."""
+    while True:
+        await asyncio.sleep(every * random.uniform(0.75, 1.25))
+        index = random.randrange(sim.channels)
+        sim.emit("VideoMotion", "Start", index, {"RegionName": ["Region1"]})
+        log(f"Amcrest: motion on {sim.titles[index]}")
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            sim.emit("VideoMotion", "Stop", index, {"RegionName": ["Region1"]})
 
 
 def prepare_config(
@@ -278,14 +324,24 @@ async def login(session: aiohttp.ClientSession, url: str) -> str:
 
 
 async def add_account(
-    session: aiohttp.ClientSession, url: str, token: str, vendor: str, data: dict[str, Any]
+    session: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    vendor: str,
+    data: dict[str, Any],
+    *,
+    title: str | None = None,
 ) -> None:
-    """Add a vendor account through the config flow, as a person would."""
+    """Add a vendor account through the config flow, as a person would.
+
+    Nothing is done when an entry whose title starts with `title` (by default the
+    vendor's name) exists already.
+    """
     headers = {"Authorization": f"Bearer {token}"}
     api = f"{url}/api/config/config_entries"
     async with session.get(f"{api}/entry", params={"domain": "omnicam"}, headers=headers) as resp:
         entries = await resp.json()
-    if any(entry.get("title", "").startswith(vendor_title(vendor)) for entry in entries):
+    if any(entry.get("title", "").startswith(title or vendor_title(vendor)) for entry in entries):
         return
     async with session.post(f"{api}/flow", json={"handler": "omnicam"}, headers=headers) as resp:
         flow = await resp.json()
@@ -295,13 +351,64 @@ async def add_account(
         flow = await resp.json()
     async with session.post(f"{api}/flow/{flow['flow_id']}", json=data, headers=headers) as resp:
         result = await resp.json()
+    if result.get("type") == "abort" and result.get("reason") == "already_configured":
+        return
     if result.get("type") != "create_entry":
         raise SystemExit(f"adding the {vendor} account failed: {result}")
     log(f"added the {vendor} account: {result['title']}")
 
 
 def vendor_title(vendor: str) -> str:
-    return {"ipcamlive": "IPCamLive", "videoloft": "Videoloft"}[vendor]
+    return {"ipcamlive": "IPCamLive", "videoloft": "Videoloft", "amcrest": "Amcrest"}[vendor]
+
+
+async def add_accounts(
+    session: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    *,
+    ipcamlive: IPCamLiveSimulator,
+    videoloft: VideoloftSimulator,
+    amcrest: AmcrestSimulator,
+) -> None:
+    """Add an account for every simulator, through the config flow."""
+    await add_account(
+        session, url, token, "ipcamlive", {"api_key": ipcamlive.secret, "url": ipcamlive.url}
+    )
+    await add_account(
+        session,
+        url,
+        token,
+        "videoloft",
+        {"email": videoloft.email, "password": videoloft.password, "url": videoloft.auth_url},
+    )
+    await add_account(
+        session,
+        url,
+        token,
+        "amcrest",
+        {
+            "host": amcrest.host,
+            "port": amcrest.port,
+            "username": amcrest.username,
+            "password": amcrest.password,
+            "ssl": False,
+            "verify_ssl": True,
+        },
+        title=f"{amcrest.model} ({amcrest.host})",
+    )
+
+
+def log_ready(url: str) -> None:
+    log("")
+    log(f"Ready: open {url} and log in as demo / demo.")
+    log("  Overview: the simulated cameras with live snapshots, sensors and the PIN lock;")
+    log(f"  Every ~{ALERT_EVERY:.0f} s a Videoloft camera sees motion (pushed, not polled).")
+    log(f"  Every ~{MOTION_EVERY:.0f} s an Amcrest recorder channel sees motion (pushed).")
+    log("  Amcrest live view does not play: the simulator has no RTSP server (snapshots do).")
+    log("  Media > OmniCam: recordings by day, time-lapses, Videoloft events, Amcrest files.")
+    log("  Settings > Devices & services > OmniCam: the accounts and their devices.")
+    log("Press Ctrl-C to stop.")
 
 
 async def main() -> None:
@@ -317,14 +424,19 @@ async def main() -> None:
     videoloft = VideoloftSimulator()
     await videoloft.start(base_port=VIDEOLOFT_PORT)
     log(f"Videoloft simulator on {videoloft.auth_url} ({len(videoloft.cameras)} cameras)")
+    amcrest = amcrest_simulator()
+    await amcrest.start(port=AMCREST_PORT)
+    log(f"Amcrest simulator on {amcrest.url} (an NVR of {amcrest.channels} channels)")
 
-    cards = ipcamlive_cards(ipcamlive) + videoloft_cards(videoloft)
-    prepare_config(args.config, args.port, cards, videoloft_controls(videoloft))
+    cards = ipcamlive_cards(ipcamlive) + videoloft_cards(videoloft) + amcrest_cards(amcrest)
+    controls = videoloft_controls(videoloft) | amcrest_controls(amcrest)
+    prepare_config(args.config, args.port, cards, controls)
     log(f"starting Home Assistant with {args.config} (the first start installs the frontend)")
     hass = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "hass"), "-c", str(args.config), env=os.environ.copy()
     )
     alerts = asyncio.ensure_future(lively_alerts(videoloft))
+    motion = asyncio.ensure_future(lively_motion(amcrest))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -334,36 +446,16 @@ async def main() -> None:
             await wait_for_http(session, url, hass)
             await onboard(session, url)
             token = await login(session, url)
-            await add_account(
-                session,
-                url,
-                token,
-                "ipcamlive",
-                {"api_key": ipcamlive.secret, "url": ipcamlive.url},
+            await add_accounts(
+                session, url, token, ipcamlive=ipcamlive, videoloft=videoloft, amcrest=amcrest
             )
-            await add_account(
-                session,
-                url,
-                token,
-                "videoloft",
-                {
-                    "email": videoloft.email,
-                    "password": videoloft.password,
-                    "url": videoloft.auth_url,
-                },
-            )
-        log("")
-        log(f"Ready: open {url} and log in as demo / demo.")
-        log("  Overview: the simulated cameras with live snapshots, sensors and the PIN lock;")
-        log(f"  Every ~{ALERT_EVERY:.0f} s a Videoloft camera sees motion (pushed, not polled).")
-        log("  Media > OmniCam: recordings by day, time-lapses and Videoloft events.")
-        log("  Settings > Devices & services > OmniCam: the account and its devices.")
-        log("Press Ctrl-C to stop.")
+        log_ready(url)
         waiter = asyncio.ensure_future(hass.wait())
         stopper = asyncio.ensure_future(stop.wait())
         await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         alerts.cancel()
+        motion.cancel()
         if hass.returncode is None:
             log("stopping Home Assistant")
             hass.send_signal(signal.SIGTERM)
@@ -373,6 +465,7 @@ async def main() -> None:
                 hass.kill()
         await ipcamlive.stop()
         await videoloft.stop()
+        await amcrest.stop()
         log("stopped")
 
 

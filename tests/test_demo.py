@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
 import json
 from pathlib import Path
 from typing import Any
 
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.omnicam.const import DOMAIN
 from scripts.demo import (
+    amcrest_cards,
+    amcrest_controls,
+    amcrest_simulator,
     dashboard,
     ipcamlive_cards,
     lively_alerts,
+    lively_motion,
     prepare_config,
     videoloft_cards,
     videoloft_controls,
 )
 from tests.conftest import wait_for
+from tests.simulators.amcrest import AmcrestSimulator
 from tests.simulators.ipcamlive import IPCamLiveSimulator
 from tests.simulators.videoloft import VideoloftSimulator
 
@@ -100,3 +107,86 @@ async def test_lively_alerts_move_motion_sensors(
         await asyncio.gather(task, return_exceptions=True)
     # Stopping ends the alert that was going on: motion follows it off.
     await wait_for(lambda: all(hass.states.get(m).state == STATE_OFF for m in motion))
+
+
+@pytest.fixture
+async def amcrest_nvr(socket_enabled: None) -> AsyncGenerator[AmcrestSimulator]:
+    """Run the demo's Amcrest recorder on a free loopback port."""
+    sim = amcrest_simulator()
+    sim.draw_snapshots = False
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+@pytest.fixture
+async def amcrest_loaded(hass: HomeAssistant, amcrest_nvr: AmcrestSimulator) -> MockConfigEntry:
+    """Set up an Amcrest entry against the demo's recorder, with its event stream open."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"{amcrest_nvr.model} ({amcrest_nvr.host})",
+        unique_id=amcrest_nvr.serial,
+        data={
+            "vendor": "amcrest",
+            "host": amcrest_nvr.host,
+            "port": amcrest_nvr.port,
+            "username": amcrest_nvr.username,
+            "password": amcrest_nvr.password,
+            "ssl": False,
+            "verify_ssl": True,
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    feeds = entry.runtime_data.coordinator.feeds
+    await wait_for(lambda: bool(feeds) and all(f.connected for f in feeds.values()))
+    await wait_for(lambda: amcrest_nvr.stream_count == 1)
+    return entry
+
+
+async def test_amcrest_cards_name_real_entities(
+    hass: HomeAssistant, amcrest_loaded: MockConfigEntry, amcrest_nvr: AmcrestSimulator
+) -> None:
+    controls = amcrest_controls(amcrest_nvr)
+    cards = dashboard(amcrest_cards(amcrest_nvr), controls)["views"][0]["cards"]
+    assert len(cards) == amcrest_nvr.channels == 4
+    # Front Door moves and has presets, Back Yard moves; Garage is fixed, Driveway says nothing.
+    assert set(controls) == {"Front Door", "Back Yard"}
+    assert "select.ptz_preset" in controls["Front Door"]
+    assert "select.ptz_preset" not in controls["Back Yard"]
+    ids = list(_entity_ids(cards))
+    for entity_id in (
+        "camera.garage",
+        "binary_sensor.garage_motion",
+        "switch.driveway_continuous_recording",
+        "button.front_door_ptz_up",
+        "button.back_yard_zoom_in",
+        "select.front_door_ptz_preset",
+    ):
+        assert entity_id in ids
+    for entity_id in ids:
+        assert hass.states.get(entity_id) is not None, entity_id
+    assert hass.states.get("select.front_door_ptz_preset").attributes["options"] == [
+        "Gate",
+        "Porch",
+    ]
+
+
+async def test_lively_motion_moves_amcrest_motion_sensors(
+    hass: HomeAssistant, amcrest_loaded: MockConfigEntry, amcrest_nvr: AmcrestSimulator
+) -> None:
+    motion = [
+        f"binary_sensor.{card['camera_image'].split('.')[1]}_motion"
+        for card in dashboard(amcrest_cards(amcrest_nvr))["views"][0]["cards"]
+    ]
+    assert all(hass.states.get(m).state == STATE_OFF for m in motion)
+    task = asyncio.ensure_future(lively_motion(amcrest_nvr, every=0.05, seconds=0.3))
+    try:
+        await wait_for(lambda: any(hass.states.get(m).state == STATE_ON for m in motion))
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    # Stopping sends the Stop of the motion going on: the sensor follows it off.
+    await wait_for(lambda: all(hass.states.get(m).state == STATE_OFF for m in motion))
+    assert not amcrest_nvr.active
