@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-import logging
 import math
 import os
-import resource
 import statistics
 import time
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import EVENT_STATE_CHANGED, STATE_OFF, STATE_ON
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.const import STATE_OFF
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from benchmarks.common import StateWatch, fmt, print_table, rss_mb
 from custom_components.omnicam.const import DOMAIN
 from custom_components.omnicam.coordinator import camera_key
 from custom_components.omnicam.vendors.amcrest import STATEFUL_CODES
@@ -34,46 +32,6 @@ EVENTS = 240
 """Motion events timed (Start, then Stop), each on a channel whose motion sensor is off."""
 PTZ_CHANNELS = {1, 3, 9}
 FIXED_CHANNELS = {2}
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-@pytest.fixture(autouse=True)
-def quiet(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING)
-
-
-class _Watch:
-    """Counts state writes by channel and stamps the moment a watched entity turns on."""
-
-    def __init__(self, hass: HomeAssistant, channel_of: dict[str, str]) -> None:
-        self.channel_of = channel_of
-        self.by_channel: Counter[str] = Counter()
-        self.by_entity: Counter[str] = Counter()
-        self.waiting: dict[str, asyncio.Event] = {}
-        self.stamps: dict[str, float] = {}
-        self.stop = hass.bus.async_listen(EVENT_STATE_CHANGED, self._changed)
-
-    @callback
-    def _changed(self, event: Event[EventStateChangedData]) -> None:
-        entity_id = event.data["entity_id"]
-        self.by_channel[self.channel_of.get(entity_id, entity_id)] += 1
-        self.by_entity[entity_id] += 1
-        new = event.data["new_state"]
-        if new is not None and new.state == STATE_ON and entity_id in self.waiting:
-            self.stamps[entity_id] = time.perf_counter()
-            self.waiting.pop(entity_id).set()
-
-    def expect_on(self, entity_id: str) -> asyncio.Event:
-        """Return an event set when the entity's state changes to on."""
-        done = self.waiting[entity_id] = asyncio.Event()
-        return done
-
-    def clear(self) -> None:
-        self.by_channel.clear()
-        self.by_entity.clear()
 
 
 def _simulator() -> AmcrestSimulator:
@@ -108,7 +66,7 @@ async def test_bench_amcrest(hass: HomeAssistant, socket_enabled: None) -> None:
     try:
         entry = _entry(sim)
         entry.add_to_hass(hass)
-        rss = _rss_mb()
+        rss = rss_mb()
         await _set_up(hass, sim, entry, rows)
         registry = er.async_get(hass)
         channel_of = {
@@ -124,12 +82,12 @@ async def test_bench_amcrest(hass: HomeAssistant, socket_enabled: None) -> None:
             for ch in range(1, CHANNELS + 1)
         }
         assert motion_of["1"] == "binary_sensor.front_door_motion"
-        watch = _Watch(hass, channel_of)
+        watch = StateWatch(hass, channel_of)
         await _poll(hass, sim, entry, watch, rows)
         await _one_event(hass, sim, watch, motion_of, rows)
         await _latency(hass, sim, watch, motion_of, rows)
         watch.stop()
-        rows.append(("memory (max RSS growth)", f"{_rss_mb() - rss:.0f} MB"))
+        rows.append(("memory (max RSS growth)", f"{rss_mb() - rss:.0f} MB"))
         # Still one event connection after all of it.
         assert sim.stream_count == 1
         assert sum("action=attach" in line for line in sim.log) == 1
@@ -138,12 +96,7 @@ async def test_bench_amcrest(hass: HomeAssistant, socket_enabled: None) -> None:
         await wait_for(lambda: sim.stream_count == 0)
     finally:
         await sim.stop()
-    width = max(len(name) for name, _ in rows)
-    print(f"\n\nAmcrest/Dahua benchmark ({CHANNELS}-channel NVR)")
-    print(f"| {'measure'.ljust(width)} | value |")
-    print(f"|{'-' * (width + 2)}|-------|")
-    for name, value in rows:
-        print(f"| {name.ljust(width)} | {value} |")
+    print_table(f"Amcrest/Dahua benchmark ({CHANNELS}-channel NVR)", rows)
 
 
 async def _set_up(
@@ -183,7 +136,7 @@ async def _set_up(
     rows.append(
         (
             "entities",
-            f"{len(with_state)} with a state, {len(entities)} registered ({_fmt(domains)})",
+            f"{len(with_state)} with a state, {len(entities)} registered ({fmt(domains)})",
         )
     )
     rows.append(
@@ -196,7 +149,7 @@ async def _set_up(
         (
             "set-up requests",
             f"{setup.total()}, {challenged} of them answered 401 by the Digest challenge "
-            f"({_fmt(setup)})",
+            f"({fmt(setup)})",
         )
     )
     # Device facts once, a PTZ probe per channel, presets of the one channel that has
@@ -242,7 +195,7 @@ async def _poll(
     hass: HomeAssistant,
     sim: AmcrestSimulator,
     entry: ConfigEntry,
-    watch: _Watch,
+    watch: StateWatch,
     rows: list[tuple[str, str]],
 ) -> None:
     """Steady state: one request for the device, one for every channel's record mode."""
@@ -253,18 +206,18 @@ async def _poll(
     poll_seconds = time.perf_counter() - started
     await hass.async_block_till_done()
     poll = Counter(sim.requests)
-    rows.append(("requests per poll", f"{poll.total()} ({_fmt(poll)})"))
+    rows.append(("requests per poll", f"{poll.total()} ({fmt(poll)})"))
     rows.append(("poll time", f"{poll_seconds * 1000:.1f} ms"))
-    rows.append(("state writes after an unchanged poll", str(watch.by_channel.total())))
+    rows.append(("state writes after an unchanged poll", str(watch.by_group.total())))
     assert poll == {"global.getCurrentTime": 1, "configManager.getConfig": 1}
     assert sim.unauthorized == challenged
-    assert watch.by_channel.total() == 0
+    assert watch.by_group.total() == 0
 
 
 async def _one_event(
     hass: HomeAssistant,
     sim: AmcrestSimulator,
-    watch: _Watch,
+    watch: StateWatch,
     motion_of: dict[str, str],
     rows: list[tuple[str, str]],
 ) -> None:
@@ -276,10 +229,10 @@ async def _one_event(
     await asyncio.wait_for(done.wait(), 10)
     await asyncio.sleep(0.5)  # anything else that would write, would have by now
     await hass.async_block_till_done()
-    own = watch.by_channel[target]
-    others = watch.by_channel.total() - own
+    own = watch.by_group[target]
+    others = watch.by_group.total() - own
     kinds = ", ".join(
-        sorted(e.split(".")[0] for e in watch.by_entity if watch.channel_of.get(e) == target)
+        sorted(e.split(".")[0] for e in watch.by_entity if watch.group_of.get(e) == target)
     )
     rows.append(
         (
@@ -296,7 +249,7 @@ async def _one_event(
 async def _latency(
     hass: HomeAssistant,
     sim: AmcrestSimulator,
-    watch: _Watch,
+    watch: StateWatch,
     motion_of: dict[str, str],
     rows: list[tuple[str, str]],
 ) -> None:
@@ -338,19 +291,15 @@ async def _latency(
     rows.append(
         (
             f"state writes during the {EVENTS} Start/Stop pairs",
-            f"{watch.by_entity.total()} ({_fmt(by_domain)}), each by the channel of its event",
+            f"{watch.by_entity.total()} ({fmt(by_domain)}), each by the channel of its event",
         )
     )
     assert len(latencies) >= 200
     assert all(e in motion or e.startswith("event.") for e in watch.by_entity)
     per_channel = Counter(str(k * 5 % CHANNELS + 1) for k in range(EVENTS))
-    assert watch.by_channel == Counter({ch: 3 * n for ch, n in per_channel.items()})
+    assert watch.by_group == Counter({ch: 3 * n for ch, n in per_channel.items()})
 
 
 def _is(hass: HomeAssistant, entity_id: str, state: str) -> bool:
     current = hass.states.get(entity_id)
     return current is not None and current.state == state
-
-
-def _fmt(counter: Counter[str]) -> str:
-    return ", ".join(f"{name} {count}" for name, count in sorted(counter.items()))

@@ -6,30 +6,19 @@ Prints a table; asserts only request counts (never time).
 from __future__ import annotations
 
 from collections import Counter
-import logging
 import os
-import resource
 import time
 
 from homeassistant.components.camera import async_get_image
 from homeassistant.core import HomeAssistant
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from benchmarks.common import fmt, print_table, rss_mb
 from custom_components.omnicam.const import DOMAIN
 from tests.simulators.ipcamlive import IPCamLiveSimulator, SimCamera
 
 CAMERAS = int(os.environ.get("BENCH_CAMERAS", "200"))
 PLANS = "BSPU"
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-@pytest.fixture(autouse=True)
-def quiet(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING)
 
 
 async def test_bench_ipcamlive(hass: HomeAssistant, socket_enabled: None) -> None:
@@ -51,7 +40,7 @@ async def test_bench_ipcamlive(hass: HomeAssistant, socket_enabled: None) -> Non
             data={"vendor": "ipcamlive", "api_key": sim.secret, "url": sim.url},
         )
         entry.add_to_hass(hass)
-        rss = _rss_mb()
+        rss = rss_mb()
         started = time.perf_counter()
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
@@ -60,7 +49,7 @@ async def test_bench_ipcamlive(hass: HomeAssistant, socket_enabled: None) -> Non
         rows.append(("cameras", str(CAMERAS)))
         rows.append(("entities", str(len(hass.states.async_all()))))
         rows.append(("set-up time", f"{setup_seconds:.2f} s"))
-        rows.append(("set-up requests", f"{sum(setup_requests.values())} ({_fmt(setup_requests)})"))
+        rows.append(("set-up requests", f"{sum(setup_requests.values())} ({fmt(setup_requests)})"))
         # One camera list, four plan probes per camera (their answers are kept as the first
         # status), then the first poll's two requests per camera.
         assert sum(setup_requests.values()) == 1 + 6 * CAMERAS
@@ -71,7 +60,7 @@ async def test_bench_ipcamlive(hass: HomeAssistant, socket_enabled: None) -> Non
         await coordinator.async_refresh()
         poll_seconds = time.perf_counter() - started
         poll = Counter(sim.requests)
-        rows.append(("requests per 30 s poll", f"{sum(poll.values())} ({_fmt(poll)})"))
+        rows.append(("requests per 30 s poll", f"{sum(poll.values())} ({fmt(poll)})"))
         rows.append(("poll time", f"{poll_seconds:.2f} s"))
         # The vendor has no batch call: two requests per camera is the floor.
         assert sum(poll.values()) == 2 * CAMERAS
@@ -86,17 +75,8 @@ async def test_bench_ipcamlive(hass: HomeAssistant, socket_enabled: None) -> Non
             )
         )
         assert sim.requests["snapshot"] == 1
-        rows.append(("memory (max RSS growth)", f"{_rss_mb() - rss:.0f} MB"))
+        rows.append(("memory (max RSS growth)", f"{rss_mb() - rss:.0f} MB"))
         await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await sim.stop()
-    width = max(len(name) for name, _ in rows)
-    print("\n\nIPCamLive benchmark")
-    print(f"| {'measure'.ljust(width)} | value |")
-    print(f"|{'-' * (width + 2)}|-------|")
-    for name, value in rows:
-        print(f"| {name.ljust(width)} | {value} |")
-
-
-def _fmt(counter: Counter[str]) -> str:
-    return ", ".join(f"{name} {count}" for name, count in sorted(counter.items()))
+    print_table("IPCamLive benchmark", rows)

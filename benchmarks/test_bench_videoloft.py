@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-import logging
 import math
 import os
-import resource
 import statistics
 import time
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import EVENT_STATE_CHANGED, STATE_OFF, STATE_ON
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.const import STATE_OFF
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import slugify
-import pytest
 
+from benchmarks.common import StateWatch, fmt, print_table, rss_mb
 from custom_components.omnicam.const import DOMAIN
 from custom_components.omnicam.coordinator import camera_key
 from tests.conftest import videoloft_entry, wait_for
@@ -38,10 +36,6 @@ MODELS = (
     "DS-2CD2042WD-I20161005BBWR{:09d}",  # Hikvision, PTZ unknown
     "ANDROID-{:04X}",  # the Manything app on a phone
 )
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _owner(i: int) -> str:
@@ -64,38 +58,6 @@ def _cameras() -> list[SimCamera]:
     ]
 
 
-@pytest.fixture(autouse=True)
-def quiet(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING)
-
-
-class _Watch:
-    """Counts state writes by camera and stamps the moment a watched entity turns on."""
-
-    def __init__(self, hass: HomeAssistant, camera_of: dict[str, str]) -> None:
-        self.camera_of = camera_of
-        self.by_camera: Counter[str] = Counter()
-        self.by_entity: Counter[str] = Counter()
-        self.waiting: dict[str, asyncio.Event] = {}
-        self.stamps: dict[str, float] = {}
-        self.stop = hass.bus.async_listen(EVENT_STATE_CHANGED, self._changed)
-
-    @callback
-    def _changed(self, event: Event[EventStateChangedData]) -> None:
-        entity_id = event.data["entity_id"]
-        self.by_camera[self.camera_of.get(entity_id, entity_id)] += 1
-        self.by_entity[entity_id] += 1
-        new = event.data["new_state"]
-        if new is not None and new.state == STATE_ON and entity_id in self.waiting:
-            self.stamps[entity_id] = time.perf_counter()
-            self.waiting.pop(entity_id).set()
-
-    def expect_on(self, entity_id: str) -> asyncio.Event:
-        """Return an event set when the entity's state changes to on."""
-        done = self.waiting[entity_id] = asyncio.Event()
-        return done
-
-
 async def test_bench_videoloft(hass: HomeAssistant, socket_enabled: None) -> None:
     sim = VideoloftSimulator(
         cameras=_cameras(),
@@ -110,7 +72,7 @@ async def test_bench_videoloft(hass: HomeAssistant, socket_enabled: None) -> Non
     try:
         entry = videoloft_entry(sim)
         entry.add_to_hass(hass)
-        rss = _rss_mb()
+        rss = rss_mb()
         await _set_up(hass, sim, entry, rows)
         registry = er.async_get(hass)
         # Unique ids are "<camera key>:<entity key>".
@@ -130,23 +92,18 @@ async def test_bench_videoloft(hass: HomeAssistant, socket_enabled: None) -> Non
         # The device name is "<phonename> (<alias>)" with several owners.
         first = next(iter(sim.cameras.values()))
         assert motion_of[first.uidd] == f"binary_sensor.{slugify(first.name)}_customer_1_motion"
-        watch = _Watch(hass, camera_of)
+        watch = StateWatch(hass, camera_of)
         await _poll(hass, sim, entry, watch, rows)
         await _one_alert(hass, sim, watch, motion_of, rows)
         await _latency(hass, sim, watch, motion_of, rows)
         watch.stop()
-        rows.append(("memory (max RSS growth)", f"{_rss_mb() - rss:.0f} MB"))
+        rows.append(("memory (max RSS growth)", f"{rss_mb() - rss:.0f} MB"))
         await _restart(hass, sim, entry, rows)
         await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
     finally:
         await sim.stop()
-    width = max(len(name) for name, _ in rows)
-    print("\n\nVideoloft benchmark")
-    print(f"| {'measure'.ljust(width)} | value |")
-    print(f"|{'-' * (width + 2)}|-------|")
-    for name, value in rows:
-        print(f"| {name.ljust(width)} | {value} |")
+    print_table("Videoloft benchmark", rows)
 
 
 async def _set_up(
@@ -185,7 +142,7 @@ async def _set_up(
             f"feeds up after {feeds_seconds:.1f} s",
         )
     )
-    rows.append(("set-up requests", f"{setup.total()} ({_fmt(setup)})"))
+    rows.append(("set-up requests", f"{setup.total()} ({fmt(setup)})"))
     rows.append(("realtime feeds (long-lived)", f"{feeds.total()} opened, {sim.open_feeds} open"))
     assert setup == {
         "login": 1,
@@ -221,7 +178,7 @@ async def _poll(
     hass: HomeAssistant,
     sim: VideoloftSimulator,
     entry: ConfigEntry,
-    watch: _Watch,
+    watch: StateWatch,
     rows: list[tuple[str, str]],
 ) -> None:
     """Steady state: one status request per logger, nothing else, and no state written."""
@@ -231,17 +188,17 @@ async def _poll(
     poll_seconds = time.perf_counter() - started
     await hass.async_block_till_done()
     poll = Counter(sim.requests)
-    rows.append(("requests per poll", f"{poll.total()} ({_fmt(poll)})"))
+    rows.append(("requests per poll", f"{poll.total()} ({fmt(poll)})"))
     rows.append(("poll time", f"{poll_seconds:.2f} s"))
-    rows.append(("state writes after an unchanged poll", str(watch.by_camera.total())))
+    rows.append(("state writes after an unchanged poll", str(watch.by_group.total())))
     assert poll == {"status": LOGGERS}
-    assert watch.by_camera.total() == 0
+    assert watch.by_group.total() == 0
 
 
 async def _one_alert(
     hass: HomeAssistant,
     sim: VideoloftSimulator,
-    watch: _Watch,
+    watch: StateWatch,
     motion_of: dict[str, str],
     rows: list[tuple[str, str]],
 ) -> None:
@@ -252,10 +209,10 @@ async def _one_alert(
     await asyncio.wait_for(done.wait(), 10)
     await asyncio.sleep(0.5)  # anything else that would write, would have by now
     await hass.async_block_till_done()
-    own = watch.by_camera[target]
-    others = watch.by_camera.total() - own
+    own = watch.by_group[target]
+    others = watch.by_group.total() - own
     kinds = ", ".join(
-        sorted(e.split(".")[0] for e in watch.by_entity if watch.camera_of.get(e) == target)
+        sorted(e.split(".")[0] for e in watch.by_entity if watch.group_of.get(e) == target)
     )
     rows.append(
         (
@@ -272,7 +229,7 @@ async def _one_alert(
 async def _latency(
     hass: HomeAssistant,
     sim: VideoloftSimulator,
-    watch: _Watch,
+    watch: StateWatch,
     motion_of: dict[str, str],
     rows: list[tuple[str, str]],
 ) -> None:
@@ -311,7 +268,3 @@ async def _latency(
 def _is(hass: HomeAssistant, entity_id: str, state: str) -> bool:
     current = hass.states.get(entity_id)
     return current is not None and current.state == state
-
-
-def _fmt(counter: Counter[str]) -> str:
-    return ", ".join(f"{name} {count}" for name, count in sorted(counter.items()))
