@@ -291,6 +291,38 @@ async def test_dropped_feed_reconnects_and_polling_takes_over(
     assert coordinator.update_interval == timedelta(minutes=5)
 
 
+async def test_what_a_broken_feed_hid_is_caught_up(
+    hass: HomeAssistant, videoloft: VideoloftSimulator, videoloft_loaded: MockConfigEntry
+) -> None:
+    coordinator = _coordinator(videoloft_loaded)
+    videoloft.fail = "500"
+    videoloft.drop_feeds()
+    await wait_for(lambda: not any(feed.connected for feed in coordinator.feeds.values()))
+    alert = videoloft.alert(GARDEN)  # nobody hears these
+    videoloft.cameras[HALL].status = "live"
+    statuses = videoloft.requests["status"]
+    videoloft.fail = None
+    await wait_for(
+        lambda: hass.states.get("binary_sensor.garden_customer_1_motion").state == STATE_ON,
+        seconds=10,
+    )
+    assert hass.states.get("event.garden_customer_1_alert").attributes["alert_id"] == str(alert.id)
+    await wait_for(
+        lambda: hass.states.get("binary_sensor.hall_customer_2_online").state == STATE_ON
+    )
+    # One status request per logger, and the newest alert of the one camera that had one.
+    await wait_for(lambda: all(feed.connected for feed in coordinator.feeds.values()))
+    assert videoloft.requests["status"] - statuses == 2
+    assert videoloft.requests["alert"] == 1
+    # The server ending a feed (every 5 minutes) hides nothing: nothing to catch up.
+    connects = {key: feed.connects for key, feed in coordinator.feeds.items()}
+    videoloft.expire_tokens()
+    await wait_for(
+        lambda: all(f.connects > connects[k] and f.connected for k, f in coordinator.feeds.items())
+    )
+    assert videoloft.requests["status"] - statuses == 2
+
+
 async def test_recovery_from_a_misbehaving_service(
     hass: HomeAssistant, videoloft: VideoloftSimulator, videoloft_loaded: MockConfigEntry
 ) -> None:

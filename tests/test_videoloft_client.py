@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 import logging
+import time
 
 import aiohttp
 import pytest
@@ -254,3 +255,25 @@ async def test_feed_with_a_stale_token_logs_in_again(
     with pytest.raises(CannotConnect):
         await asyncio.wait_for(task, 5)
     assert feed.updates == []
+
+
+async def test_catch_up_survives_a_logger_that_says_nothing(
+    videoloft: VideoloftSimulator, client: VideoloftClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    logger = videoloft.host("logger", 0)
+    client._gaps[logger] = time.time() - 10
+    videoloft.override["status"] = (500, "down")
+    feed, task = await _open_feed(client, videoloft)
+    assert "nothing caught up" in caplog.text
+    assert feed.updates == []
+    videoloft.expire_tokens()
+    await asyncio.wait_for(task, 5)
+    # A camera whose last alert is new, but the logger lists no alert: no event.
+    del videoloft.override["status"]
+    videoloft.override["alert"] = (200, {"result": []})
+    videoloft.cameras[GARDEN].alerts[0].start_ms = int(time.time() * 1000)
+    client._gaps[logger] = time.time() - 10
+    feed, task = await _open_feed(client, videoloft)
+    assert [u.event for u in feed.updates] == [None, None]
+    videoloft.expire_tokens()
+    await asyncio.wait_for(task, 5)

@@ -34,6 +34,9 @@ loggers (status, realtime feed, camera tasks, images, recorded events) and Wowza
   other Hikvision devices (recorder channels, whose camera cannot be known) get them
   disabled by default. Controls need permission ``a``;
   triggered recording also needs ``cloudRecordingEnabled``.
+- A realtime feed that breaks (rather than being ended by the server) may hide alerts:
+  after it reconnects, the logger's status is read once and, for each camera whose
+  ``lastalert`` (seconds) is not older than the break, its newest ``/alert``.
 - Read-only cameras are not asked to capture images: their snapshot is the newest image
   the logger already has.
 """
@@ -256,6 +259,8 @@ class VideoloftClient(VendorClient):
         self._raw: dict[str, dict[str, Any]] = {}
         self._changed: dict[str, asyncio.Event] = {}
         self._feeds_up: set[str] = set()
+        self._gaps: dict[str, float] = {}
+        """Feeds that broke, and when: what happened since is caught up on reconnect."""
 
     @classmethod
     def from_config(
@@ -869,14 +874,54 @@ class VideoloftClient(VendorClient):
                         raise BadResponse(f"realtime: unexpected HTTP {resp.status}")
                     self._feeds_up.add(key)
                     on_connect()
+                    if (since := self._gaps.pop(key, None)) is not None:
+                        await self._catch_up(key, camera_ids, since, on_update)
                     await self._read_feed(resp, wanted, on_update)
                     return
         except TimeoutError:
+            self._gaps.setdefault(key, time.time())
             raise CannotConnect("realtime: no data for too long") from None
         except aiohttp.ClientError as err:
+            self._gaps.setdefault(key, time.time())
             raise CannotConnect(f"realtime: {type(err).__name__}") from None
         finally:
             self._feeds_up.discard(key)
+
+    async def _catch_up(
+        self,
+        logger: str,
+        camera_ids: Sequence[str],
+        since: float,
+        on_update: Callable[[RealtimeUpdate], None],
+    ) -> None:
+        """After a feed broke, tell what the gap hid: every camera's status, new alerts.
+
+        One status request for the logger; for each camera whose last alert is newer than
+        the break, its newest alert.
+        """
+        try:
+            status = await self._read_status(logger, list(camera_ids))
+        except OmniCamError as err:
+            _LOGGER.debug("Logger %s: nothing caught up after the break: %s", logger, err)
+            return
+        missed = []
+        for uidd, value in status.items():
+            on_update(RealtimeUpdate(camera_id=uidd, status=value))
+            if (_number(self._raw.get(uidd, {}).get("lastalert")) or 0) >= int(since):
+                missed.append(uidd)
+        pages = await asyncio.gather(
+            *(self._newest_alert(uidd) for uidd in missed), return_exceptions=True
+        )
+        for uidd, row in zip(missed, pages, strict=True):
+            if isinstance(row, dict) and (event := self._event(uidd, row)) is not None:
+                on_update(RealtimeUpdate(camera_id=uidd, event=event))
+
+    async def _newest_alert(self, uidd: str) -> dict[str, Any] | None:
+        device = self._device(uidd)
+        assert device.logger is not None
+        params = [("uid", uidd), ("startt", "1"), ("offset", "0"), ("limit", "1")]
+        rows = await self._api("alert", device.logger, "/alert", params, via="query")
+        return _dict(rows[0]) if isinstance(rows, list) and rows else None
 
     async def _read_feed(
         self,
