@@ -394,6 +394,9 @@ async def test_recordings_by_day_play_through_the_proxy(
     items = [item for day in listing for item in day.children]
     assert len(items) == len(nvr.files[1])
     assert all(item.can_play for item in items)
+    # Start, duration, size, and what made the device record.
+    assert items[0].title.split(" · ")[2].endswith(" kB")
+    assert {item.title.split(" · ")[-1] for item in items} == {"Timing", "VideoMotion"}
     # Newest first; the finders were all closed and destroyed.
     assert items[0].title > items[1].title or len(listing[0].children) <= 1
     assert nvr.open_finders == []
@@ -436,6 +439,10 @@ async def test_dav_recordings_play_as_mp4(
     with av.open(str(tmp_path / "out.mp4")) as mp4:
         assert mp4.streams.video[0].codec_context.name == "h264"
         assert sum(1 for _ in mp4.decode(video=0)) == 20
+        # It starts at 0, not at the recorder's clock time: a player shows 0:00 to 0:02.
+        assert mp4.start_time == 0
+        assert mp4.duration is not None
+        assert 1.5 < mp4.duration / 1_000_000 < 2.5
     # Seeking asks for ranges: served from the copy, the device is not asked again.
     loads = sum(1 for line in nvr.log if "RPC_Loadfile" in line)
     part = await client.get(play.url, headers={"Range": "bytes=0-99"})

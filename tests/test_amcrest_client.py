@@ -696,7 +696,7 @@ async def test_odd_finder_rows_and_caps(
     items = await client.async_list_media("1", MediaKind.RECORDING)
     assert len(items) == 3
     assert all(i.start is None and i.mime_type == "image/jpeg" for i in items)
-    assert items[0].title == "a.jpg"
+    assert items[0].title == "Recording"
     assert nvr.open_finders == []
 
 

@@ -198,3 +198,12 @@ async def test_resolve_errors(hass: HomeAssistant, loaded_entry: MockConfigEntry
             await media_source.async_resolve_media(
                 hass, f"media-source://{DOMAIN}/{identifier}", None
             )
+
+
+def test_sizes_read_well() -> None:
+    from custom_components.omnicam.media_source import _size
+
+    assert _size(35 * 1_048_576) == "35 MB"
+    assert _size(2_500_000) == "2.4 MB"
+    assert _size(1000) == "1 kB"
+    assert _size(10) == "1 kB"

@@ -78,6 +78,8 @@ def _scrub(value: Any, scrub: Callable[[str], str]) -> Any:
         return {key: _scrub(item, scrub) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_scrub(item, scrub) for item in value]
+    if isinstance(value, set | frozenset):
+        return sorted(_scrub(item, scrub) for item in value)
     if isinstance(value, str):
         return scrub(value)
     return value

@@ -62,6 +62,15 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {secs} s" if minutes else f"{secs} s"
 
 
+def _size(size: int) -> str:
+    megabytes = size / 1_048_576
+    if megabytes >= 10:
+        return f"{megabytes:.0f} MB"
+    if megabytes >= 1:
+        return f"{megabytes:.1f} MB"
+    return f"{max(size / 1024, 1):.0f} kB"
+
+
 def item_title(item: RecordedItem) -> str:
     """Return a title with local start time, duration and size (events: and type).
 
@@ -78,9 +87,11 @@ def item_title(item: RecordedItem) -> str:
     if item.duration_seconds is not None:
         parts.append(_duration(item.duration_seconds))
     if item.size_bytes is not None:
-        parts.append(f"{item.size_bytes / 1_048_576:.0f} MB")
+        parts.append(_size(item.size_bytes))
     if item.kind is MediaKind.EVENT:
         parts.append(item.title)
+    elif item.label:
+        parts.append(item.label)
     return " · ".join(parts) or item.title
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from fractions import Fraction
 from functools import partial
 from http import HTTPStatus
 from pathlib import Path
@@ -19,7 +20,8 @@ from tempfile import mkdtemp
 import time
 
 import aiohttp
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant
 
 DAV_MIME = "video/x-dahua-dav"
 _MP4_AUDIO = frozenset({"aac", "mp3"})
@@ -47,16 +49,21 @@ def remux_dav_to_mp4(source: Path, target: Path) -> None:
             }
             if not any(stream.type == "video" for stream in streams.values()):
                 raise RemuxError("no video that MP4 can carry")
+            # DAV times are the recorder's clock: the copy starts at 0 instead.
+            first: Fraction | None = None
             last: dict[int, int] = {}
             for packet in dav.demux(*(dav.streams[i] for i in streams)):
-                if packet.size == 0 or packet.pts is None:
+                if packet.size == 0 or packet.pts is None or packet.time_base is None:
                     continue
                 index = packet.stream.index
-                if packet.dts is None:
-                    packet.dts = packet.pts  # DAV has no B-frames: decode order is time order
-                if packet.dts <= last.get(index, -1):
+                if first is None:
+                    first = packet.pts * packet.time_base
+                pts = packet.pts - round(first / packet.time_base)
+                if pts < 0 or pts <= last.get(index, -1):
                     continue  # a timestamp that went back (clock change): drop the frame
-                last[index] = packet.dts
+                last[index] = pts
+                # DAV has no B-frames: decode order is time order.
+                packet.pts = packet.dts = pts
                 packet.stream = streams[index]
                 mp4.mux(packet)
     except av.FFmpegError as err:
@@ -81,6 +88,7 @@ class Remuxer:
         self._made: dict[tuple[str, ...], tuple[float, Path]] = {}
         self._locks: dict[tuple[str, ...], asyncio.Lock] = {}
         self._serial = 0
+        self._unlisten: CALLBACK_TYPE | None = None
 
     async def async_mp4(
         self,
@@ -104,6 +112,9 @@ class Remuxer:
         hass = self._hass
         if self._folder is None:
             self._folder = Path(await hass.async_add_executor_job(mkdtemp, None, "omnicam-"))
+            self._unlisten = hass.bus.async_listen_once(
+                EVENT_HOMEASSISTANT_STOP, self._async_stopping
+            )
         self._serial += 1
         source = self._folder / f"{self._serial}.dav"
         target = self._folder / f"{self._serial}.mp4"
@@ -138,8 +149,15 @@ class Remuxer:
             self._locks.pop(key, None)
             await self._hass.async_add_executor_job(partial(path.unlink, missing_ok=True))
 
+    async def _async_stopping(self, event: Event) -> None:
+        self._unlisten = None
+        await self.async_close()
+
     async def async_close(self) -> None:
         """Remove every copy and the folder."""
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
         self._made.clear()
         if self._folder is not None:
             await self._hass.async_add_executor_job(

@@ -1312,13 +1312,10 @@ class AmcrestClient(VendorClient):
         events = [value for key, value in sorted(row.items()) if key.startswith("Events[")]
         flags = [value for key, value in sorted(row.items()) if key.startswith("Flags[")]
         label = events[0] if events else (flags[0] if flags else None)
-        title = f"{start:%Y-%m-%d %H:%M:%S}" if start else path.rsplit("/", 1)[-1]
-        if label:
-            title += f" ({label})"
         return RecordedItem(
             id=media_item_id(path),
             kind=kind,
-            title=title,
+            title=label or ("Event" if kind is MediaKind.EVENT else "Recording"),
             start=start,
             end=end,
             size_bytes=_int(row.get("Length")),
