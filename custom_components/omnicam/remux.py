@@ -34,7 +34,10 @@ class RemuxError(Exception):
 
 def remux_dav_to_mp4(source: Path, target: Path) -> None:
     """Copy the video (and MP4-compatible sound) of a DAV file into an MP4 file."""
-    import av  # noqa: PLC0415 - heavy, and only needed here, in the executor
+    try:
+        import av  # noqa: PLC0415 - heavy, and only needed here, in the executor
+    except ImportError as err:  # pragma: no cover - Home Assistant's stream brings PyAV
+        raise RemuxError("PyAV is not installed (Home Assistant's stream brings it)") from err
 
     try:
         with (
