@@ -99,6 +99,22 @@ async def test_nvr_is_a_device_with_a_child_per_channel(
     assert len(_coordinator(loaded).feeds) == 1
 
 
+async def test_renamed_channel_is_followed(
+    hass: HomeAssistant,
+    nvr: AmcrestSimulator,
+    loaded: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    nvr.titles[1] = "Carport"
+    coordinator = _coordinator(loaded)
+    coordinator._cameras_read_at = dt_util.utc_from_timestamp(0)
+    await coordinator.async_refresh()
+    device = device_registry.async_get_device({(DOMAIN, f"amcrest:{SERIAL}:2")})
+    assert device is not None
+    assert device.name == "Carport"
+    assert loaded.state is ConfigEntryState.LOADED
+
+
 async def test_entities_per_channel(
     hass: HomeAssistant, loaded: MockConfigEntry, entity_registry: er.EntityRegistry
 ) -> None:

@@ -152,10 +152,10 @@ async def test_nvr_account_and_channels(
     assert not cameras[3].has(Capability.PTZ)
     assert Capability.PTZ in cameras[3].maybe  # caps could not be read
     assert all(not finder for finder in nvr.open_finders)
-    # Probed once: a second listing asks nothing again.
+    # Probed once: a second listing asks only for the channel titles again.
     before = len(nvr.log)
     await client.async_get_cameras()
-    assert len(nvr.log) == before
+    assert nvr.log[before:] == ["/cgi-bin/configManager.cgi?action=getConfig&name=ChannelTitle"]
     assert await client.async_get_camera_ids() == ["1", "2", "3", "4"]
     assert client.realtime_groups(cameras) == {f"amcrest-{nvr.serial}": ("1", "2", "3", "4")}
     assert_no_password(caplog, nvr)

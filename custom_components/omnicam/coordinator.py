@@ -414,7 +414,7 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
 
     @callback
     def _follow_changes(self, previous: dict[str, Camera], cameras: dict[str, Camera]) -> None:
-        """Remove devices of cameras that left; reload when capabilities changed."""
+        """Remove devices of cameras that left, rename renamed ones; reload on new capabilities."""
         registry = dr.async_get(self.hass)
         entry = self.config_entry
         for camera_id in previous.keys() - cameras.keys():
@@ -422,6 +422,12 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
             if device is not None:
                 LOGGER.info("Camera %s left the account; removing it", camera_id)
                 registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+        for camera_id in previous.keys() & cameras.keys():
+            if previous[camera_id].name == cameras[camera_id].name:
+                continue
+            device = registry.async_get_device({device_identifier(entry, camera_id)})
+            if device is not None:
+                registry.async_update_device(device.id, name=cameras[camera_id].name)
         if any(
             previous[cid].capabilities != cameras[cid].capabilities
             for cid in previous.keys() & cameras.keys()

@@ -24,6 +24,9 @@ simulator agrees:
   ``getDeviceType``'s ``type`` unless that is odd (digits only, ``IP Camera``), then
   ``getSystemInfo``'s ``deviceType`` or ``updateSerial``. The manufacturer is
   ``getVendor`` (default ``Amcrest``).
+- What a device has is probed once (channels, PTZ, record mode, finder, event codes, RTSP
+  port); only the channel titles are read again with every camera list, so that renames
+  on the device show.
 - Channels: the larger of ``getCollect`` and ``MaxRemoteInputChannels``. One channel is a
   single camera; more is an NVR, whose channels are cameras with `Camera.parent` set to
   the recorder. Camera ids are the 1-based channel numbers as strings. Names come from
@@ -788,12 +791,7 @@ class AmcrestClient(VendorClient):
             return self._probe
         device = await self._device_info()
         probe = _Probe(channels=await self._channel_count())
-        titles = await self._optional_values(
-            "configManager.cgi", "getConfig", ("name", "ChannelTitle")
-        )
-        for index, entry in indexed(titles or {}, "ChannelTitle").items():
-            if name := (entry.get("Name") or "").strip():
-                probe.titles[index + 1] = name
+        await self._read_titles(probe)
         for channel in range(1, probe.channels + 1):
             probe.ptz[channel] = await self._probe_ptz(channel)
         modes = await self._optional_values(
@@ -806,6 +804,18 @@ class AmcrestClient(VendorClient):
         self._rtsp_port = _int(kv_get(rtsp or {}, "RTSP.Port")) or DEFAULT_RTSP_PORT
         self._probe = probe
         return probe
+
+    async def _read_titles(self, probe: _Probe) -> None:
+        titles = await self._optional_values(
+            "configManager.cgi", "getConfig", ("name", "ChannelTitle")
+        )
+        if titles is None:
+            return
+        probe.titles = {
+            index + 1: name
+            for index, entry in indexed(titles, "ChannelTitle").items()
+            if (name := (entry.get("Name") or "").strip())
+        }
 
     async def _probe_ptz(self, channel: int) -> tuple[frozenset[Capability], frozenset[Capability]]:
         """Return (capabilities, maybe) of a channel's PTZ."""
@@ -855,7 +865,11 @@ class AmcrestClient(VendorClient):
     async def async_get_cameras(self) -> list[Camera]:
         """Return one camera, or one per NVR channel."""
         device = await self._device_info()
+        fresh = self._probe is None
         probe = await self._probe_device()
+        if not fresh:
+            # Read again every time: names are what users change on the device.
+            await self._read_titles(probe)
         parent = None
         if probe.channels > 1:
             parent = ParentDevice(
