@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+import math
 import resource
+import statistics
 import time
 
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_ON
@@ -42,6 +44,14 @@ class StateWatch:
         done = self.waiting[entity_id] = asyncio.Event()
         return done
 
+    def writes_of(self, group: str) -> tuple[int, int, str]:
+        """Return the writes of a group, those of all others, and its entities' domains."""
+        own = self.by_group[group]
+        kinds = ", ".join(
+            sorted(e.split(".")[0] for e in self.by_entity if self.group_of.get(e) == group)
+        )
+        return own, self.by_group.total() - own, kinds
+
     def clear(self) -> None:
         """Forget the writes counted so far."""
         self.by_group.clear()
@@ -61,3 +71,16 @@ def print_table(title: str, rows: list[tuple[str, str]]) -> None:
     print(f"|{'-' * (width + 2)}|-------|")
     for name, value in rows:
         print(f"| {name.ljust(width)} | {value} |")
+
+
+def latency_summary(latencies_ms: list[float]) -> str:
+    """Return ``p50 …, p99 …, max …`` of latencies in milliseconds."""
+    ordered = sorted(latencies_ms)
+    p99 = ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
+    return f"p50 {statistics.median(ordered):.1f} ms, p99 {p99:.1f} ms, max {ordered[-1]:.1f} ms"
+
+
+def is_state(hass: HomeAssistant, entity_id: str, state: str) -> bool:
+    """Return True when the entity is in that state now."""
+    current = hass.states.get(entity_id)
+    return current is not None and current.state == state

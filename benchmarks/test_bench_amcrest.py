@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-import math
 import os
-import statistics
 import time
 
 from homeassistant.config_entries import ConfigEntry
@@ -20,7 +18,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from benchmarks.common import StateWatch, fmt, print_table, rss_mb
+from benchmarks.common import (
+    StateWatch,
+    fmt,
+    is_state,
+    latency_summary,
+    print_table,
+    rss_mb,
+)
 from custom_components.omnicam.const import DOMAIN
 from custom_components.omnicam.coordinator import camera_key
 from custom_components.omnicam.vendors.amcrest import STATEFUL_CODES
@@ -229,11 +234,7 @@ async def _one_event(
     await asyncio.wait_for(done.wait(), 10)
     await asyncio.sleep(0.5)  # anything else that would write, would have by now
     await hass.async_block_till_done()
-    own = watch.by_group[target]
-    others = watch.by_group.total() - own
-    kinds = ", ".join(
-        sorted(e.split(".")[0] for e in watch.by_entity if watch.group_of.get(e) == target)
-    )
+    own, others, kinds = watch.writes_of(target)
     rows.append(
         (
             "state writes after one motion Start",
@@ -243,7 +244,7 @@ async def _one_event(
     assert own >= 1
     assert others == 0
     sim.emit("VideoMotion", "Stop", int(target) - 1)
-    await wait_for(lambda: _is(hass, motion_of[target], STATE_OFF))
+    await wait_for(lambda: is_state(hass, motion_of[target], STATE_OFF))
 
 
 async def _latency(
@@ -263,8 +264,8 @@ async def _latency(
         if channel in active:  # end the event before reusing the channel
             sim.emit("VideoMotion", "Stop", int(channel) - 1)
             active.discard(channel)
-            await wait_for(lambda e=entity_id: _is(hass, e, STATE_OFF))  # type: ignore[misc]
-        assert _is(hass, entity_id, STATE_OFF)
+            await wait_for(lambda e=entity_id: is_state(hass, e, STATE_OFF))  # type: ignore[misc]
+        assert is_state(hass, entity_id, STATE_OFF)
         done = watch.expect_on(entity_id)
         pushed = time.perf_counter()
         sim.emit("VideoMotion", "Start", int(channel) - 1)
@@ -273,16 +274,13 @@ async def _latency(
         latencies.append((watch.stamps[entity_id] - pushed) * 1000)
     for channel in active:
         sim.emit("VideoMotion", "Stop", int(channel) - 1)
-    await wait_for(lambda: all(_is(hass, e, STATE_OFF) for e in motion_of.values()))
+    await wait_for(lambda: all(is_state(hass, e, STATE_OFF) for e in motion_of.values()))
     await hass.async_block_till_done()
     channels = {str(k * 5 % CHANNELS + 1) for k in range(EVENTS)}
-    latencies.sort()
-    p99 = latencies[max(0, math.ceil(0.99 * len(latencies)) - 1)]
     rows.append(
         (
             f"event latency, {len(latencies)} motion Starts on {len(channels)} channels",
-            f"p50 {statistics.median(latencies):.1f} ms, p99 {p99:.1f} ms, "
-            f"max {latencies[-1]:.1f} ms",
+            latency_summary(latencies),
         )
     )
     # Each Start and each Stop writes its own channel's motion sensor and event entity.
@@ -298,8 +296,3 @@ async def _latency(
     assert all(e in motion or e.startswith("event.") for e in watch.by_entity)
     per_channel = Counter(str(k * 5 % CHANNELS + 1) for k in range(EVENTS))
     assert watch.by_group == Counter({ch: 3 * n for ch, n in per_channel.items()})
-
-
-def _is(hass: HomeAssistant, entity_id: str, state: str) -> bool:
-    current = hass.states.get(entity_id)
-    return current is not None and current.state == state

@@ -10,7 +10,6 @@ import asyncio
 from collections import Counter
 import math
 import os
-import statistics
 import time
 
 from homeassistant.config_entries import ConfigEntry
@@ -19,7 +18,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import slugify
 
-from benchmarks.common import StateWatch, fmt, print_table, rss_mb
+from benchmarks.common import (
+    StateWatch,
+    fmt,
+    is_state,
+    latency_summary,
+    print_table,
+    rss_mb,
+)
 from custom_components.omnicam.const import DOMAIN
 from custom_components.omnicam.coordinator import camera_key
 from tests.conftest import videoloft_entry, wait_for
@@ -209,11 +215,7 @@ async def _one_alert(
     await asyncio.wait_for(done.wait(), 10)
     await asyncio.sleep(0.5)  # anything else that would write, would have by now
     await hass.async_block_till_done()
-    own = watch.by_group[target]
-    others = watch.by_group.total() - own
-    kinds = ", ".join(
-        sorted(e.split(".")[0] for e in watch.by_entity if watch.group_of.get(e) == target)
-    )
+    own, others, kinds = watch.writes_of(target)
     rows.append(
         (
             "state writes after one alert",
@@ -223,7 +225,7 @@ async def _one_alert(
     assert own >= 1
     assert others == 0
     sim.end_alert(target, alert)
-    await wait_for(lambda: _is(hass, motion_of[target], STATE_OFF))
+    await wait_for(lambda: is_state(hass, motion_of[target], STATE_OFF))
 
 
 async def _latency(
@@ -243,28 +245,20 @@ async def _latency(
         entity_id = motion_of[uidd]
         if uidd in active:  # a small account: end the alert before reusing the camera
             sim.end_alert(uidd, active.pop(uidd))
-            await wait_for(lambda e=entity_id: _is(hass, e, STATE_OFF))  # type: ignore[misc]
-        assert _is(hass, entity_id, STATE_OFF)
+            await wait_for(lambda e=entity_id: is_state(hass, e, STATE_OFF))  # type: ignore[misc]
+        assert is_state(hass, entity_id, STATE_OFF)
         done = watch.expect_on(entity_id)
         pushed = time.perf_counter()
         active[uidd] = sim.alert(uidd)
         await asyncio.wait_for(done.wait(), 10)
         latencies.append((watch.stamps[entity_id] - pushed) * 1000)
     loggers = {sim.cameras[order[k % len(order)]].logger for k in range(ALERTS)}
-    latencies.sort()
-    p99 = latencies[max(0, math.ceil(0.99 * len(latencies)) - 1)]
     rows.append(
         (
             f"motion latency, {len(latencies)} alerts on {len(loggers)} loggers",
-            f"p50 {statistics.median(latencies):.1f} ms, p99 {p99:.1f} ms, "
-            f"max {latencies[-1]:.1f} ms",
+            latency_summary(latencies),
         )
     )
     assert len(latencies) >= 200
     for uidd, alert in active.items():
         sim.end_alert(uidd, alert)
-
-
-def _is(hass: HomeAssistant, entity_id: str, state: str) -> bool:
-    current = hass.states.get(entity_id)
-    return current is not None and current.state == state
