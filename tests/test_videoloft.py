@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-import time
 
 from homeassistant.components.camera import async_get_image, async_get_stream_source
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -428,39 +427,74 @@ async def test_one_owner_means_plain_names(hass: HomeAssistant, socket_enabled: 
         await sim.stop()
 
 
-async def test_live_view_asks_keeps_and_stops(
-    hass: HomeAssistant, videoloft: VideoloftSimulator, videoloft_loaded: MockConfigEntry
+async def test_live_video_is_asked_for_while_someone_plays(
+    hass: HomeAssistant,
+    videoloft: VideoloftSimulator,
+    videoloft_loaded: MockConfigEntry,
+    hass_client_no_auth,  # type: ignore[no-untyped-def]
 ) -> None:
-    assert await async_setup_component(hass, "stream", {})
     # Probing the stream source sends nothing to the camera.
     url = await async_get_stream_source(hass, "camera.garden_customer_1")
     assert url is not None
     assert "userToken" not in url
     assert url.endswith("/playlist.m3u8")
     assert videoloft.tasks == []
+    # A player (Home Assistant's stream, go2rtc, ...) reads the playlist: the camera is
+    # asked to stream, and the playlist is served once it does.
+    client = await hass_client_no_auth()
+    path = "/" + url.split("/", 3)[3]
+    first = await client.get(path)
+    assert first.status == 200
+    assert "#EXTM3U" in await first.text()
+    assert videoloft.tasks == [(GARDEN, "livecommand")]
+    assert hass.states.get("binary_sensor.garden_customer_1_live_video").state == STATE_ON
+    # The player reads again every few seconds: asked again every 30 seconds, not more.
+    assert (await client.get(path)).status == 200
+    assert videoloft.tasks == [(GARDEN, "livecommand")]
+    camera = hass.data["camera"].get_entity("camera.garden_customer_1")
+    relay = hass.data[LIVE_RELAYS][camera._relay_key]
+    relay.asked_at -= 31
+    assert (await client.get(path)).status == 200
+    assert videoloft.tasks == [(GARDEN, "livecommand")] * 2
+    # Segments do not ask; nobody reading asks nothing.
+    text = await (await client.get(path)).text()
+    segment = next(line for line in text.splitlines() if line.endswith(".ts"))
+    assert (await client.get(path.rsplit("/", 1)[0] + "/" + segment)).status == 200
+    assert videoloft.tasks == [(GARDEN, "livecommand")] * 2
+    # After a lapse the camera may have stopped: the ask waits until it streams again.
+    videoloft.cameras[GARDEN].live_until = 0
+    videoloft.push_status(GARDEN)
+    await wait_for(
+        lambda: hass.states.get("binary_sensor.garden_customer_1_live_video").state == STATE_OFF
+    )
+    relay.asked_at -= 120
+    assert (await client.get(path)).status == 200
+    assert videoloft.cameras[GARDEN].live
+    # A refused ask is logged; the player gets what the vendor has.
+    videoloft.override["sendcameratask"] = (500, "down")
+    relay.asked_at -= 31
+    assert (await client.get(path)).status == 200
+
+
+async def test_stream_move_restarts_home_assistants_stream(
+    hass: HomeAssistant, videoloft: VideoloftSimulator, videoloft_loaded: MockConfigEntry
+) -> None:
+    assert await async_setup_component(hass, "stream", {})
     camera = hass.data["camera"].get_entity("camera.garden_customer_1")
     stream = await camera.async_create_stream()
     assert stream is not None
-    # Asked, and waited for until the status said live.
-    assert videoloft.tasks == [(GARDEN, "livecommand")]
-    assert videoloft.cameras[GARDEN].live
-    assert hass.states.get("binary_sensor.garden_customer_1_live_video").state == STATE_ON
-    # Nobody watching: not asked again.
-    camera._asked_live_at = time.monotonic() - 31
+    # Not playing: nothing is looked up.
     await camera._async_check_stream()
-    assert videoloft.tasks == [(GARDEN, "livecommand")]
-    # Watched: asked at once (nobody watched in between), then every 30 seconds.
     stream.add_provider("hls")
+    videoloft.move(GARDEN, wowza=1)
+    await _reread_cameras(videoloft_loaded)
+    camera._source = (camera._source[0] - 61, camera._source[1])
+    restarts = stream._diagnostics.as_dict().get("update_source", 0)
     await camera._async_check_stream()
-    assert videoloft.tasks == [(GARDEN, "livecommand")] * 2
-    await camera._async_check_stream()
-    assert videoloft.tasks == [(GARDEN, "livecommand")] * 2  # asked less than 30 s ago
-    camera._asked_live_at = time.monotonic() - 31
-    await camera._async_check_stream()
-    assert videoloft.tasks == [(GARDEN, "livecommand")] * 3
+    assert stream._diagnostics.as_dict().get("update_source", 0) == restarts + 1
+    relay = hass.data[LIVE_RELAYS][camera._relay_key]
+    assert videoloft.host("wowza", 1) in relay.upstream
     await stream.stop()
-    await camera._async_check_stream()
-    assert videoloft.tasks == [(GARDEN, "livecommand")] * 3
 
 
 @pytest.mark.parametrize("absolute", [False, True])
@@ -473,7 +507,6 @@ async def test_live_stream_is_relayed_without_the_token(
     absolute: bool,
 ) -> None:
     videoloft.absolute_uris = absolute
-    await videoloft_loaded.runtime_data.client.async_start_live(GARDEN)
     url = await async_get_stream_source(hass, "camera.garden_customer_1")
     assert url is not None
     path = "/" + url.split("/", 3)[3]
@@ -515,6 +548,7 @@ async def test_relay_when_wowza_is_unreachable(
     assert url is not None
     camera = hass.data["camera"].get_entity("camera.garden_customer_1")
     relay = hass.data[LIVE_RELAYS][camera._relay_key]
+    relay.current = None  # pinned to where the test points it
     relay.upstream = f"http://127.0.0.1:{closed_port}/manything/x/playlist.m3u8?userToken=t"
     client = await hass_client_no_auth()
     path = "/" + url.split("/", 3)[3]
@@ -523,6 +557,33 @@ async def test_relay_when_wowza_is_unreachable(
     videoloft.override["wowza_playlist"] = (500, "down")
     relay.upstream = f"http://{videoloft.host('wowza', 0)}/manything/x/playlist.m3u8"
     assert (await client.get(path)).status == 502
+
+
+async def test_relay_follows_the_vendor_url_without_home_assistants_stream(
+    hass: HomeAssistant,
+    videoloft: VideoloftSimulator,
+    videoloft_loaded: MockConfigEntry,
+    hass_client_no_auth,  # type: ignore[no-untyped-def]
+) -> None:
+    # What go2rtc does: it opens the relay; Home Assistant's own stream never runs.
+    url = await async_get_stream_source(hass, "camera.garden_customer_1")
+    assert url is not None
+    camera = hass.data["camera"].get_entity("camera.garden_customer_1")
+    relay = hass.data[LIVE_RELAYS][camera._relay_key]
+    client = await hass_client_no_auth()
+    path = "/" + url.split("/", 3)[3]
+    assert (await client.get(path)).status == 200
+    before = relay.upstream
+    await videoloft_loaded.runtime_data.client._fresh_token(force=True)
+    camera._source = (camera._source[0] - 61, camera._source[1])
+    assert (await client.get(path)).status == 200
+    assert relay.upstream != before  # the new token, picked up at the next read
+    # The vendor URL cannot be looked up now: the relay goes on with the one it has.
+    kept = relay.upstream
+    videoloft_loaded.runtime_data.client._devices[GARDEN].streamname = None
+    camera._source = None
+    assert (await client.get(path)).status == 200
+    assert relay.upstream == kept
 
 
 async def test_new_token_needs_no_stream_restart(

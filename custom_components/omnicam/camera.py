@@ -5,25 +5,24 @@ it only looks the URL up (no side effect at the vendor) and keeps it for as long
 vendor says it stays valid. While a stream plays, the URL is looked up again on that
 schedule and Home Assistant's stream follows it when it changed.
 
-Cameras that stream only when asked (LIVE_ON_DEMAND) are asked when a stream is really
-opened (`async_create_stream`), and asked again on the vendor's schedule for as long as
-the stream has viewers.
-
-A vendor URL that carries a secret (`StreamSource.relay`) is never handed to Home
-Assistant's stream, whose logs would show it: the stream opens a local relay address
-under a random key instead, and the relay follows the vendor URL as it changes (a new token
-needs no restart of the stream; a new server does).
+A vendor URL that carries a secret (`StreamSource.relay`), and the stream of a camera that
+streams only when asked (LIVE_ON_DEMAND), are never handed to whoever plays the stream
+(Home Assistant's stream, go2rtc for WebRTC): they open a local relay address under a
+random key instead. The relay follows the vendor URL as it changes (a new token needs no
+restart of the stream; a new server does) and asks an on-demand camera to stream when a
+player first reads the playlist, and again on the vendor's schedule for as long as players
+keep reading it: whoever plays the camera, it streams, and stops when nobody does.
 """
 
 from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from functools import partial
 import secrets
 import time
 
 from homeassistant.components.camera import Camera as CameraEntity, CameraEntityFeature
-from homeassistant.components.stream import Stream
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -69,7 +68,6 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
         self._source: tuple[float, StreamSource] | None = None
         self._snapshot: tuple[float, int | None, bytes] | None = None
         self._snapshot_lock = asyncio.Lock()
-        self._asked_live_at: float | None = None
         self._relay_key: str | None = None
 
     @property
@@ -99,12 +97,24 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
         await super().async_will_remove_from_hass()
 
     def _local_url(self, source: StreamSource) -> str:
-        """Return what Home Assistant's stream opens: the source, or its relay."""
-        if not source.relay:
+        """Return what players open: the source, or its relay."""
+        on_demand = self.camera.has(Capability.LIVE_ON_DEMAND)
+        if not source.relay and not on_demand:
             return source.url
+        relays = self.hass.data[LIVE_RELAYS]
         if self._relay_key is None:
             self._relay_key = secrets.token_urlsafe(24)
-        self.hass.data[LIVE_RELAYS][self._relay_key] = LiveRelay(source.url)
+        relay = relays.get(self._relay_key)
+        if relay is not None:
+            relay.upstream = source.url
+        else:
+            client, camera_id = self.coordinator.client, self.camera_id
+            relays[self._relay_key] = LiveRelay(
+                source.url,
+                current=self._async_current_url,
+                start_live=partial(client.async_start_live, camera_id) if on_demand else None,
+                keepalive_seconds=client.live_keepalive_seconds,
+            )
         api = self.hass.config.api
         host = "127.0.0.1"
         if api is not None and api.host not in (api.local_ip, "0.0.0.0", "::"):  # noqa: S104
@@ -112,6 +122,9 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
         scheme = "https" if api is not None and api.use_ssl else "http"
         port = api.port if api is not None else 8123
         return f"{scheme}://{host}:{port}{relay_path(self._relay_key, source.url)}"
+
+    async def _async_current_url(self) -> str:
+        return (await self._async_source()).url
 
     async def _async_source(self) -> StreamSource:
         """Return the stream source, looked up again once the vendor says it expired."""
@@ -138,43 +151,14 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
             LOGGER.debug("%s: no stream source: %s", self.entity_id, err)
             return None
 
-    async def async_create_stream(self) -> Stream | None:
-        """Open (or reuse) the stream; ask on-demand cameras to stream first."""
-        if self.camera.has(Capability.LIVE_ON_DEMAND) and self.camera.enabled:
-            try:
-                await self.coordinator.client.async_start_live(self.camera_id)
-            except OmniCamError as err:
-                LOGGER.debug("%s: live video not asked for: %s", self.entity_id, err)
-            else:
-                self._asked_live_at = time.monotonic()
-        return await super().async_create_stream()
-
     @callback
     def _stream_active(self) -> bool:
         stream = self.stream
         return stream is not None and bool(stream.outputs())
 
-    async def _async_keep_live(self) -> None:
-        """Ask an on-demand camera again while its stream has viewers."""
-        client = self.coordinator.client
-        asked = self._asked_live_at
-        if asked is not None and time.monotonic() - asked < client.live_keepalive_seconds - 1:
-            return
-        try:
-            await client.async_start_live(self.camera_id, wait=False)
-        except OmniCamError as err:
-            LOGGER.debug("%s: live video not asked for again: %s", self.entity_id, err)
-            return
-        self._asked_live_at = time.monotonic()
-
     async def _async_check_stream(self, now: datetime | None = None) -> None:
-        """While a stream plays, keep it going and follow the vendor's URL changes."""
-        if not self._stream_active():
-            self._asked_live_at = None
-            return
-        if self.camera.has(Capability.LIVE_ON_DEMAND):
-            await self._async_keep_live()
-        if self._source is None:
+        """While a stream plays, follow the vendor's URL changes."""
+        if not self._stream_active() or self._source is None:
             return
         source = self._source[1]
         try:

@@ -7,7 +7,9 @@ Paths carry every parameter (HA signs only relative paths without a query string
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from http import HTTPStatus
 import re
 import time
@@ -241,11 +243,21 @@ class LiveRelay:
 
     upstream: str
     """The vendor's playlist URL, with its secret query (never sent to the stream)."""
+    current: Callable[[], Awaitable[str]] | None = None
+    """Return the vendor's playlist URL now (tokens expire, streams move): asked at each
+    playlist read, so that a player the integration does not know of stays in step."""
+    start_live: Callable[..., Awaitable[None]] | None = None
+    """For a camera that streams only when asked: ask it (``wait=`` until it does)."""
+    keepalive_seconds: float = 30.0
+    asked_at: float | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 LIVE_RELAYS: HassKey[dict[str, LiveRelay]] = HassKey(f"{DOMAIN}_live_relays")
 _RELAY_PATH = re.compile(r"(?:[A-Za-z0-9_.~-]+/)*[A-Za-z0-9_.~-]+")
 _PLAYLIST_LIMIT = 1 << 20
+LIVE_LAPSE_SECONDS = 55.0
+"""An on-demand camera not asked again for this long may have stopped streaming."""
 _URI_ATTRIBUTE = re.compile(r'URI="([^"]*)"')
 
 
@@ -277,14 +289,42 @@ class OmniCamLiveView(OmniCamMediaView):
         relay = self.hass.data.get(LIVE_RELAYS, {}).get(key)
         if relay is None or not _RELAY_PATH.fullmatch(path) or ".." in path.split("/"):
             raise web.HTTPNotFound
+        playlist = path.endswith(".m3u8")
+        if playlist and relay.current is not None:
+            try:
+                relay.upstream = await relay.current()
+            except OmniCamError as err:
+                LOGGER.debug("Live stream URL not looked up again: %s", err)
         upstream = URL(relay.upstream)
         target = upstream.join(URL(path)).with_query(
             {**request.query, **upstream.query} if request.query else upstream.query
         )
         location = MediaLocation(url=str(target), mime_type="application/octet-stream")
-        if not path.endswith(".m3u8"):
+        if not playlist:
             return await self._async_proxy(request, location)
+        if relay.start_live is not None:
+            await self._async_keep_live(relay)
         return await self._async_playlist(location, upstream)
+
+    @staticmethod
+    async def _async_keep_live(relay: LiveRelay) -> None:
+        """Ask an on-demand camera to stream: at the first read, then on its schedule.
+
+        Players read the playlist every few seconds while they play, so this stops by
+        itself when nobody watches. The first ask (and one after a lapse, when the camera
+        may have stopped) waits until the camera streams.
+        """
+        assert relay.start_live is not None
+        async with relay.lock:
+            now = time.monotonic()
+            asked = relay.asked_at
+            if asked is not None and now - asked < relay.keepalive_seconds - 1:
+                return
+            relay.asked_at = now
+            try:
+                await relay.start_live(wait=asked is None or now - asked > LIVE_LAPSE_SECONDS)
+            except OmniCamError as err:
+                LOGGER.debug("Live video not asked for: %s", err)
 
     async def _async_playlist(self, location: MediaLocation, upstream: URL) -> web.Response:
         session = async_get_clientsession(self.hass)
