@@ -535,3 +535,37 @@ async def test_single_camera_has_no_recorder(
         assert await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await sim.stop()
+
+
+async def test_doorbell_press_rings(hass: HomeAssistant, socket_enabled: None) -> None:
+    sim = AmcrestSimulator(channels=1, serial="AMC0000DOORBELL01")
+    sim.model = "AD410"
+    sim.exposure_events = ["VideoMotion", "_DoTalkAction_", "CallNoAnswered"]
+    sim.heartbeat_seconds = 0.2
+    await sim.start()
+    try:
+        entry = amcrest_entry(sim)
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        await wait_for(lambda: all(f.connected for f in _coordinator(entry).feeds.values()))
+        doorbell = "event.frontdoorcam_doorbell"
+        assert hass.states.get(doorbell).state == STATE_UNKNOWN
+        # Talk actions that are no press do not ring.
+        sim.emit("_DoTalkAction_", "Pulse", 0, {"Action": "Hangup"}, capitalised=True)
+        sim.emit("VideoMotion", "Start", 0)
+        await wait_for(lambda: hass.states.get("binary_sensor.frontdoorcam_motion").state == "on")
+        assert hass.states.get(doorbell).state == STATE_UNKNOWN
+        sim.emit(
+            "_DoTalkAction_", "Pulse", 0, {"Action": "Invite", "CallID": "7"}, capitalised=True
+        )
+        await wait_for(lambda: hass.states.get(doorbell).state != STATE_UNKNOWN)
+        assert hass.states.get(doorbell).attributes["event_type"] == "ring"
+        # Every event, Start and Stop alike, reaches the alert entity.
+        sim.emit("VideoMotion", "Stop", 0)
+        await wait_for(
+            lambda: hass.states.get("event.frontdoorcam_alert").attributes["action"] == "Stop"
+        )
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()

@@ -398,7 +398,11 @@ async def test_event_stream(nvr: AmcrestSimulator, session: aiohttp.ClientSessio
     assert press.data["Action"] == "Invite"
     assert press.start == press.end
     await asyncio.sleep(0.1)
-    assert len(feed.updates) == 4
+    # The press is told once more as what it means: a ring.
+    assert len(feed.updates) == 5
+    ring = feed.updates[4].event
+    assert ring is not None
+    assert (ring.camera_id, ring.type, ring.id) == ("2", "ring", press.id)
     # The device drops the stream: the feed ends (the caller reconnects).
     nvr.drop_stream()
     assert feed.task is not None

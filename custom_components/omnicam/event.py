@@ -1,4 +1,4 @@
-"""Event entities: every motion or sound alert a camera's realtime feed reports."""
+"""Event entities: every alert a camera's realtime feed reports, and doorbell presses."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import OmniCamConfigEntry, OmniCamCoordinator, camera_key, event_signal
 from .entity import OmniCamEntity, async_add_camera_entities
-from .vendors.models import Camera, CameraEvent, Capability
+from .vendors.models import RING, Camera, CameraEvent, Capability
 
 PARALLEL_UPDATES = 0
 
@@ -21,26 +21,26 @@ async def async_setup_entry(
 ) -> None:
     """Add an event entity to each camera whose feed reports events."""
 
-    def build(coordinator: OmniCamCoordinator, camera: Camera) -> list[OmniCamEvent]:
+    def build(coordinator: OmniCamCoordinator, camera: Camera) -> list[OmniCamEntity]:
+        entities: list[OmniCamEntity] = []
         if camera.has(Capability.MOTION) and camera.event_types:
-            return [OmniCamEvent(coordinator, camera)]
-        return []
+            entities.append(OmniCamEvent(coordinator, camera))
+        if camera.has(Capability.DOORBELL):
+            entities.append(DoorbellEvent(coordinator, camera))
+        return entities
 
     async_add_camera_entities(entry, async_add_entities, build)
 
 
-class OmniCamEvent(OmniCamEntity, EventEntity):
-    """Fires once per alert, with its type, magnitude and id."""
+class _FeedEventEntity(OmniCamEntity, EventEntity):
+    """An event entity that hears its camera's realtime events."""
 
-    _attr_device_class = EventDeviceClass.MOTION
-    _attr_translation_key = "alert"
+    _key: str
 
     def __init__(self, coordinator: OmniCamCoordinator, camera: Camera) -> None:
         """Initialise the event entity."""
         super().__init__(coordinator, camera)
-        self._attr_unique_id = f"{camera_key(coordinator.config_entry, camera.id)}:alert"
-        self._attr_event_types = list(camera.event_types)
-        self._fired: set[tuple[str, str]] = set()
+        self._attr_unique_id = f"{camera_key(coordinator.config_entry, camera.id)}:{self._key}"
 
     async def async_added_to_hass(self) -> None:
         """Listen to the camera's events."""
@@ -55,11 +55,29 @@ class OmniCamEvent(OmniCamEntity, EventEntity):
 
     @callback
     def _async_event(self, event: CameraEvent) -> None:
-        """Fire for a new alert; an alert heard again (e.g. its end) does not fire."""
+        raise NotImplementedError
+
+
+class OmniCamEvent(_FeedEventEntity):
+    """Fires once per alert and action, with its type, magnitude, id and data."""
+
+    _attr_device_class = EventDeviceClass.MOTION
+    _attr_translation_key = "alert"
+    _key = "alert"
+
+    def __init__(self, coordinator: OmniCamCoordinator, camera: Camera) -> None:
+        """Initialise the event entity."""
+        super().__init__(coordinator, camera)
+        self._attr_event_types = list(camera.event_types)
+        self._fired: set[tuple[str, str, str]] = set()
+
+    @callback
+    def _async_event(self, event: CameraEvent) -> None:
+        """Fire for a new alert or action; the same heard again (e.g. its end) does not."""
         if event.type not in self.event_types:
             return
         if event.id is not None:
-            key = (event.type, event.id)
+            key = (event.type, event.id, str(event.data.get("action")))
             if key in self._fired:
                 return
             self._fired.add(key)
@@ -73,3 +91,18 @@ class OmniCamEvent(OmniCamEntity, EventEntity):
         attributes.update(event.data)
         self._trigger_event(event.type, attributes)
         self.async_write_ha_state()
+
+
+class DoorbellEvent(_FeedEventEntity):
+    """Fires ``ring`` when someone presses the doorbell."""
+
+    _attr_device_class = EventDeviceClass.DOORBELL
+    _attr_translation_key = "doorbell"
+    _attr_event_types = [RING]
+    _key = "doorbell"
+
+    @callback
+    def _async_event(self, event: CameraEvent) -> None:
+        if event.type == RING:
+            self._trigger_event(RING, dict(event.data))
+            self.async_write_ha_state()

@@ -49,6 +49,9 @@ simulator agrees:
   ``resync`` set), so nothing stays stuck on. Supported codes come from
   ``eventManager.cgi?action=getExposureEvents``; when the device lacks it, a fixed list of
   common codes (plus the doorbell codes on ``AD…`` models) is assumed.
+- Doorbells: a press is ``_DoTalkAction_`` with ``data.Action=Invite`` (AD110/AD410), or
+  ``PhoneCallDetect``/``BackKeyLight`` starting (Dahua door stations); each press is also
+  reported as a `RING` event, and a device whose event codes include them is a `DOORBELL`.
 - PTZ: a channel has PTZ when ``getCurrentProtocolCaps`` says ``Pan``, ``Tile`` or ``Zoom``
   true, none when it says all false or answers 400/``Error``, and maybe (disabled entities)
   when it cannot be read now. Moves send ``arg1=0&arg2=<speed>&arg3=0`` for Up/Down/Left/
@@ -104,6 +107,7 @@ from .errors import (
     VendorError,
 )
 from .models import (
+    RING,
     Account,
     Camera,
     CameraEvent,
@@ -175,6 +179,8 @@ DEFAULT_EVENT_TYPES: Final = (
     "AudioMutation",
 )
 DOORBELL_EVENT_TYPES: Final = ("_DoTalkAction_", "CallNoAnswered", "ProfileAlarmTransmit")
+PRESS_CODES: Final = frozenset({"PhoneCallDetect", "BackKeyLight"})
+"""Codes that are a press on Dahua door stations, besides ``_DoTalkAction_`` Invite."""
 STATEFUL_CODES: Final = frozenset(
     {
         "VideoMotion",
@@ -278,6 +284,13 @@ def error_of(function: str, status: int, body: str) -> OmniCamError | None:
     if code == 3:
         return NotSupported(f"{function}: not available on this device ({detail[:80]})")
     return VendorError(code, f"{function}: {detail[:80]}")
+
+
+def _is_press(code: str, action: str, data: Mapping[str, Scalar]) -> bool:
+    """Tell a doorbell press: ``_DoTalkAction_`` with ``Action=Invite``, or a VTO's call."""
+    if code == "_DoTalkAction_":
+        return any(k.lower() == "action" and str(v).lower() == "invite" for k, v in data.items())
+    return code in PRESS_CODES and action.lower() in ("start", "pulse")
 
 
 def parse_event(text: str) -> dict[str, Any]:
@@ -884,6 +897,8 @@ class AmcrestClient(VendorClient):
             caps = {Capability.LIVE_STREAM, Capability.SNAPSHOT, Capability.ONLINE_STATE}
             if probe.event_types:
                 caps.add(Capability.MOTION)
+            if PRESS_CODES.union(("_DoTalkAction_",)).intersection(probe.event_types):
+                caps.add(Capability.DOORBELL)
             ptz, maybe = probe.ptz.get(channel, (frozenset(), frozenset()))
             caps.update(ptz)
             if channel in probe.record_modes:
@@ -1139,6 +1154,9 @@ class AmcrestClient(VendorClient):
             event_id = f"{code}-{camera_id}-{int(now.timestamp() * 1000)}"
             event = CameraEvent(camera_id, code, event_id, now, now, data=data)
         on_update(RealtimeUpdate(camera_id=camera_id, event=event))
+        if _is_press(code, action, data):
+            ring = CameraEvent(camera_id, RING, event.id, now, now, data={"code": code})
+            on_update(RealtimeUpdate(camera_id=camera_id, event=ring))
 
     # -- PTZ ---------------------------------------------------------------------------
 

@@ -34,6 +34,8 @@ class Capability(StrEnum):
     PTZ = "ptz"
     TRIGGER_RECORDING = "trigger_recording"
     CAPTURE_STILL = "capture_still"
+    DOORBELL = "doorbell"
+    """A doorbell: its feed reports presses as events of type `RING`."""
     PTZ_PRESETS = "ptz_presets"
     """PTZ presets can be listed and gone to (``async_list_presets``, ``async_goto_preset``)."""
     RECORD_MODE = "record_mode"
@@ -48,6 +50,10 @@ class RecordMode(StrEnum):
     MANUAL = "manual"
     """Recording continuously, as started by hand."""
     OFF = "off"
+
+
+RING = "ring"
+"""The event type of a doorbell press, whatever the vendor calls it."""
 
 
 class PtzDirection(StrEnum):
