@@ -295,4 +295,4 @@ async def _latency(
     assert len(latencies) >= 200
     assert all(e in motion or e.startswith("event.") for e in watch.by_entity)
     per_channel = Counter(str(k * 5 % CHANNELS + 1) for k in range(EVENTS))
-    assert watch.by_group == Counter({ch: 3 * n for ch, n in per_channel.items()})
+    assert watch.by_group == Counter({ch: 4 * n for ch, n in per_channel.items()})
