@@ -10,7 +10,8 @@ simulator agrees:
   once the device's 401 challenge asks for Basic (old firmware), and Digest again if it
   asks for Digest later. Devices answer 401 intermittently (sessions run out, load), so a
   401 that survives the middleware is retried: `AuthError` is raised only after
-  `AUTH_ATTEMPTS` refusals in a row on fresh (not stale) challenges; a call that gave up
+  `AUTH_ATTEMPTS` refusals in a row on fresh (not stale) challenges (one when checking a
+  password just typed, since devices lock a user out after a few failures); a call that gave up
   on stale nonces raises `CannotConnect`.
 - Query strings are written by hand (values percent-encoded except ``[ ] , :``, spaces as
   ``%20``) and sent as they are, so the Digest ``uri`` is the request-target byte for byte.
@@ -553,6 +554,7 @@ class AmcrestClient(VendorClient):
         self._tz = time_zone
         self._ptz_speed = max(1, min(8, ptz_speed))
         self._digest = _DigestAuth(username, password)
+        self._refusals_allowed = AUTH_ATTEMPTS
         self._basic: aiohttp.BasicAuth | None = None
         self._parallel = asyncio.Semaphore(MAX_PARALLEL)
         self._device: _Device | None = None
@@ -668,7 +670,7 @@ class AmcrestClient(VendorClient):
                 continue
             if re.search(r"stale\s*=\s*\"?true", challenge, re.IGNORECASE) is None:
                 refusals += 1
-            if refusals >= AUTH_ATTEMPTS:
+            if refusals >= self._refusals_allowed:
                 raise AuthError(f"{name}: username or password refused")
             _LOGGER.debug("Amcrest %s: %s answered 401 (try %d)", self._host, name, attempt + 1)
             await asyncio.sleep(AUTH_RETRY_DELAY * (attempt + 1))
@@ -778,8 +780,16 @@ class AmcrestClient(VendorClient):
         return self._device
 
     async def async_get_account(self) -> Account:
-        """Check the credentials and return the device as the account (by serial)."""
-        device = await self._device_info()
+        """Check the credentials and return the device as the account (by serial).
+
+        Gives up after one refusal: this is what checks a password the user just typed, and
+        Dahua firmware locks a user out after a few failed logins.
+        """
+        self._refusals_allowed = 1
+        try:
+            device = await self._device_info()
+        finally:
+            self._refusals_allowed = AUTH_ATTEMPTS
         return Account(
             unique_id=device.serial, title=f"{device.model or device.vendor} ({self._host})"
         )
