@@ -477,7 +477,10 @@ async def test_live_video_is_asked_for_while_someone_plays(
 
 
 async def test_stream_move_restarts_home_assistants_stream(
-    hass: HomeAssistant, videoloft: VideoloftSimulator, videoloft_loaded: MockConfigEntry
+    hass: HomeAssistant,
+    videoloft: VideoloftSimulator,
+    videoloft_loaded: MockConfigEntry,
+    hass_client_no_auth,  # type: ignore[no-untyped-def]
 ) -> None:
     assert await async_setup_component(hass, "stream", {})
     camera = hass.data["camera"].get_entity("camera.garden_customer_1")
@@ -494,6 +497,15 @@ async def test_stream_move_restarts_home_assistants_stream(
     assert stream._diagnostics.as_dict().get("update_source", 0) == restarts + 1
     relay = hass.data[LIVE_RELAYS][camera._relay_key]
     assert videoloft.host("wowza", 1) in relay.upstream
+    # The same when it is the relay that first hears of the move, at a playlist read.
+    path = "/" + (await camera.stream_source() or "").split("/", 3)[3]
+    videoloft.move(GARDEN, wowza=0)
+    await _reread_cameras(videoloft_loaded)
+    camera._source = (camera._source[0] - 61, camera._source[1])
+    client = await hass_client_no_auth()
+    await client.get(path)
+    assert stream._diagnostics.as_dict().get("update_source", 0) == restarts + 2
+    assert videoloft.host("wowza", 0) in relay.upstream
     await stream.stop()
 
 
@@ -548,7 +560,7 @@ async def test_relay_when_wowza_is_unreachable(
     assert url is not None
     camera = hass.data["camera"].get_entity("camera.garden_customer_1")
     relay = hass.data[LIVE_RELAYS][camera._relay_key]
-    relay.current = None  # pinned to where the test points it
+    relay.refresh = None  # pinned to where the test points it
     relay.upstream = f"http://127.0.0.1:{closed_port}/manything/x/playlist.m3u8?userToken=t"
     client = await hass_client_no_auth()
     path = "/" + url.split("/", 3)[3]

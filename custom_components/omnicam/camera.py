@@ -36,6 +36,13 @@ from .vendors.models import Camera, Capability, PtzDirection, StreamSource
 from .views import LIVE_RELAYS, LiveRelay, relay_path
 
 PARALLEL_UPDATES = 0
+
+
+def _base(url: str) -> str:
+    """Return a URL without its query: where a stream is, whatever its token."""
+    return url.split("?", 1)[0]
+
+
 STREAM_CHECK_INTERVAL = timedelta(seconds=15)
 
 
@@ -105,13 +112,15 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
         if self._relay_key is None:
             self._relay_key = secrets.token_urlsafe(24)
         relay = relays.get(self._relay_key)
+        moved = False
         if relay is not None:
+            moved = _base(relay.upstream) != _base(source.url)
             relay.upstream = source.url
         else:
             client, camera_id = self.coordinator.client, self.camera_id
             relays[self._relay_key] = LiveRelay(
                 source.url,
-                current=self._async_current_url,
+                refresh=self._async_refresh_relay,
                 start_live=partial(client.async_start_live, camera_id) if on_demand else None,
                 keepalive_seconds=client.live_keepalive_seconds,
             )
@@ -121,10 +130,16 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
             host = f"[{api.host}]" if ":" in api.host else api.host
         scheme = "https" if api is not None and api.use_ssl else "http"
         port = api.port if api is not None else 8123
-        return f"{scheme}://{host}:{port}{relay_path(self._relay_key, source.url)}"
+        local = f"{scheme}://{host}:{port}{relay_path(self._relay_key, source.url)}"
+        if moved and self.stream is not None and self._stream_active():
+            # The relay's address stays, but the server behind it changed: start over.
+            LOGGER.debug("%s: stream moved to another server", self.entity_id)
+            self.stream.update_source(local)
+        return local
 
-    async def _async_current_url(self) -> str:
-        return (await self._async_source()).url
+    async def _async_refresh_relay(self) -> None:
+        """Point the relay at where the stream is now (asked at each playlist read)."""
+        self._local_url(await self._async_source())
 
     async def _async_source(self) -> StreamSource:
         """Return the stream source, looked up again once the vendor says it expired."""
@@ -168,8 +183,8 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
             return
         if fresh.url == source.url or self.stream is None:
             return
-        local = self._local_url(fresh)  # a relay follows a new token by itself
-        if fresh.url.split("?")[0] != source.url.split("?")[0]:
+        local = self._local_url(fresh)  # a relay follows, and restarts the stream itself
+        if local == fresh.url and _base(fresh.url) != _base(source.url):
             LOGGER.debug("%s: stream moved to another server", self.entity_id)
             self.stream.update_source(local)
 

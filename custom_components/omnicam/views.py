@@ -243,9 +243,10 @@ class LiveRelay:
 
     upstream: str
     """The vendor's playlist URL, with its secret query (never sent to the stream)."""
-    current: Callable[[], Awaitable[str]] | None = None
-    """Return the vendor's playlist URL now (tokens expire, streams move): asked at each
-    playlist read, so that a player the integration does not know of stays in step."""
+    refresh: Callable[[], Awaitable[None]] | None = None
+    """Point `upstream` at the vendor's playlist URL now (tokens expire, streams move):
+    called at each playlist read, so that players the integration does not run stay in
+    step."""
     start_live: Callable[..., Awaitable[None]] | None = None
     """For a camera that streams only when asked: ask it (``wait=`` until it does)."""
     keepalive_seconds: float = 30.0
@@ -290,9 +291,9 @@ class OmniCamLiveView(OmniCamMediaView):
         if relay is None or not _RELAY_PATH.fullmatch(path) or ".." in path.split("/"):
             raise web.HTTPNotFound
         playlist = path.endswith(".m3u8")
-        if playlist and relay.current is not None:
+        if playlist and relay.refresh is not None:
             try:
-                relay.upstream = await relay.current()
+                await relay.refresh()
             except OmniCamError as err:
                 LOGGER.debug("Live stream URL not looked up again: %s", err)
         upstream = URL(relay.upstream)
