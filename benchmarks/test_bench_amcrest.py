@@ -16,7 +16,6 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import STATE_OFF
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from benchmarks.common import (
     StateWatch,
@@ -29,7 +28,7 @@ from benchmarks.common import (
 from custom_components.omnicam.const import DOMAIN
 from custom_components.omnicam.coordinator import camera_key
 from custom_components.omnicam.vendors.amcrest import STATEFUL_CODES
-from tests.conftest import wait_for
+from tests.conftest import amcrest_entry, wait_for
 from tests.simulators.amcrest import AmcrestSimulator
 
 CHANNELS = int(os.environ.get("BENCH_AMCREST_CHANNELS", "16"))
@@ -47,29 +46,12 @@ def _simulator() -> AmcrestSimulator:
     return sim
 
 
-def _entry(sim: AmcrestSimulator) -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=f"{sim.model} ({sim.host})",
-        unique_id=sim.serial,
-        data={
-            "vendor": "amcrest",
-            "host": sim.host,
-            "port": sim.port,
-            "username": sim.username,
-            "password": sim.password,
-            "ssl": False,
-            "verify_ssl": True,
-        },
-    )
-
-
 async def test_bench_amcrest(hass: HomeAssistant, socket_enabled: None) -> None:
     sim = _simulator()
     await sim.start()
     rows: list[tuple[str, str]] = []
     try:
-        entry = _entry(sim)
+        entry = amcrest_entry(sim)
         entry.add_to_hass(hass)
         rss = rss_mb()
         await _set_up(hass, sim, entry, rows)

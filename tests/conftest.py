@@ -13,6 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.omnicam.const import DOMAIN
+from tests.simulators.amcrest import AmcrestSimulator
 from tests.simulators.ipcamlive import IPCamLiveSimulator
 from tests.simulators.videoloft import VideoloftSimulator
 
@@ -129,3 +130,22 @@ async def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.01)
+
+
+def amcrest_entry(sim: AmcrestSimulator, **data: object) -> MockConfigEntry:
+    """Return a config entry for the simulated Amcrest device."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"{sim.model} ({sim.host})",
+        unique_id=sim.serial,
+        data={
+            "vendor": "amcrest",
+            "host": sim.host,
+            "port": sim.port,
+            "username": sim.username,
+            "password": sim.password,
+            "ssl": False,
+            "verify_ssl": True,
+        }
+        | data,
+    )

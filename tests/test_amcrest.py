@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.omnicam.const import DOMAIN
 from custom_components.omnicam.coordinator import OmniCamCoordinator
 from custom_components.omnicam.vendors import amcrest
-from tests.conftest import wait_for
+from tests.conftest import amcrest_entry, wait_for
 from tests.simulators import amcrest as simulator
 from tests.simulators.amcrest import AmcrestSimulator
 
@@ -41,24 +41,6 @@ async def nvr(socket_enabled: None) -> AsyncGenerator[AmcrestSimulator]:
     await sim.start()
     yield sim
     await sim.stop()
-
-
-def amcrest_entry(sim: AmcrestSimulator, **data: object) -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=f"{sim.model} ({sim.host})",
-        unique_id=sim.serial,
-        data={
-            "vendor": "amcrest",
-            "host": sim.host,
-            "port": sim.port,
-            "username": sim.username,
-            "password": sim.password,
-            "ssl": False,
-            "verify_ssl": True,
-        }
-        | data,
-    )
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.omnicam.const import DOMAIN
 from scripts.demo import (
     amcrest_cards,
     amcrest_controls,
@@ -26,7 +25,7 @@ from scripts.demo import (
     videoloft_cards,
     videoloft_controls,
 )
-from tests.conftest import wait_for
+from tests.conftest import amcrest_entry, wait_for
 from tests.simulators.amcrest import AmcrestSimulator
 from tests.simulators.ipcamlive import IPCamLiveSimulator
 from tests.simulators.videoloft import VideoloftSimulator
@@ -122,20 +121,7 @@ async def amcrest_nvr(socket_enabled: None) -> AsyncGenerator[AmcrestSimulator]:
 @pytest.fixture
 async def amcrest_loaded(hass: HomeAssistant, amcrest_nvr: AmcrestSimulator) -> MockConfigEntry:
     """Set up an Amcrest entry against the demo's recorder, with its event stream open."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=f"{amcrest_nvr.model} ({amcrest_nvr.host})",
-        unique_id=amcrest_nvr.serial,
-        data={
-            "vendor": "amcrest",
-            "host": amcrest_nvr.host,
-            "port": amcrest_nvr.port,
-            "username": amcrest_nvr.username,
-            "password": amcrest_nvr.password,
-            "ssl": False,
-            "verify_ssl": True,
-        },
-    )
+    entry = amcrest_entry(amcrest_nvr)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()

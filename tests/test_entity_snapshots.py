@@ -11,10 +11,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
-from tests.conftest import videoloft_entry
+from tests.conftest import amcrest_entry, videoloft_entry
 from tests.simulators.amcrest import AmcrestSimulator
 from tests.simulators.videoloft import VideoloftSimulator
-from tests.test_amcrest import amcrest_entry
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SELECT, Platform.SWITCH]
 
