@@ -151,7 +151,7 @@ async def _set_up(
         "magicBox.getMachineName": 1,
         "magicBox.getProductDefinition": 1,
         "devVideoInput.getCollect": 1,
-        "configManager.getConfig": 4,  # ChannelTitle, RecordMode, RTSP; RecordMode (poll)
+        "configManager.getConfig": 3,  # ChannelTitle, RecordMode (kept for the poll), RTSP
         "ptz.getCurrentProtocolCaps": CHANNELS,
         "ptz.getPresets": len(PTZ_CHANNELS & set(sim.presets)),
         "mediaFileFind.factory.create": 1,

@@ -312,6 +312,11 @@ async def test_stream_source_and_status(
     assert set(status) == {"1", "2", "3", "4"}
     assert all(s.online for s in status.values())
     assert all(s.record_mode is RecordMode.AUTO for s in status.values())
+    # The first status takes the record modes the probe just read; later ones ask.
+    assert nvr.log[-1].startswith("/cgi-bin/global.cgi?action=getCurrentTime")
+    nvr.record_modes[0] = 1
+    status = await client.async_get_status(cameras)
+    assert status["1"].record_mode is RecordMode.MANUAL
     assert nvr.log[-2].startswith("/cgi-bin/global.cgi?action=getCurrentTime")
     assert nvr.log[-1].endswith("getConfig&name=RecordMode")
     sub = client_for(nvr, session, substream=True)

@@ -37,7 +37,8 @@ simulator agrees:
   asked for channel 0, and whose finder finds nothing on channel 1 but something on 0 is
   searched on 0 from then on; both are remembered per device.
 - Status is one ``getCurrentTime`` per device: every channel is online when it answers;
-  with RECORD_MODE, one ``getConfig&name=RecordMode`` more gives every channel's mode.
+  with RECORD_MODE, one ``getConfig&name=RecordMode`` more gives every channel's mode (the
+  first status takes the probe's answer instead of asking again).
 - Live: RTSP ``cam/realmonitor?channel=N&subtype=0`` (``subtype=1`` with `substream`), port
   from ``getConfig&name=RTSP`` read with the camera list (554 when it cannot be read),
   credentials percent-encoded.
@@ -555,6 +556,7 @@ class AmcrestClient(VendorClient):
         self._ptz_speed = max(1, min(8, ptz_speed))
         self._digest = _DigestAuth(username, password)
         self._refusals_allowed = AUTH_ATTEMPTS
+        self._seed_modes: dict[str, str] | None = None
         self._basic: aiohttp.BasicAuth | None = None
         self._parallel = asyncio.Semaphore(MAX_PARALLEL)
         self._device: _Device | None = None
@@ -821,6 +823,7 @@ class AmcrestClient(VendorClient):
             "configManager.cgi", "getConfig", ("name", "RecordMode")
         )
         probe.record_modes = frozenset(i + 1 for i in indexed(modes or {}, "RecordMode"))
+        self._seed_modes = modes  # the first status takes them instead of asking again
         probe.recordings = await self._probe_finder()
         probe.event_types = await self._probe_event_types(device)
         rtsp = await self._optional_values("configManager.cgi", "getConfig", ("name", "RTSP"))
@@ -946,8 +949,9 @@ class AmcrestClient(VendorClient):
         """One cheap request for the whole device: every channel is online when it answers."""
         await self._call("global.cgi", "getCurrentTime")
         modes: dict[int, dict[str, str]] = {}
+        seed, self._seed_modes = self._seed_modes, None
         if any(camera.has(Capability.RECORD_MODE) for camera in cameras):
-            values = await self._optional_values(
+            values = seed or await self._optional_values(
                 "configManager.cgi", "getConfig", ("name", "RecordMode")
             )
             modes = indexed(values or {}, "RecordMode")
