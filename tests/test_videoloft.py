@@ -555,6 +555,7 @@ async def test_relay_when_wowza_is_unreachable(
     videoloft_loaded: MockConfigEntry,
     hass_client_no_auth,  # type: ignore[no-untyped-def]
     closed_port: int,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     url = await async_get_stream_source(hass, "camera.garden_customer_1")
     assert url is not None
@@ -566,6 +567,7 @@ async def test_relay_when_wowza_is_unreachable(
     path = "/" + url.split("/", 3)[3]
     assert (await client.get(path)).status == 502
     assert (await client.get(path.replace("playlist.m3u8", "segment1.ts"))).status == 502
+    assert "userToken=t" not in caplog.text  # logs name the server, never the URL
     videoloft.override["wowza_playlist"] = (500, "down")
     relay.upstream = f"http://{videoloft.host('wowza', 0)}/manything/x/playlist.m3u8"
     assert (await client.get(path)).status == 502

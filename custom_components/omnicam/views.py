@@ -33,7 +33,6 @@ from .const import (
     THUMBNAIL_URL,
 )
 from .remux import DAV_MIME, Remuxer, RemuxError
-from .vendors.base import redact_url
 from .vendors.errors import NotFound, NotSupported, OmniCamError
 from .vendors.models import MediaKind, MediaLocation
 
@@ -50,6 +49,14 @@ _PASS_HEADERS = (
     hdrs.ETAG,
 )
 _PROXY_TIMEOUT = aiohttp.ClientTimeout(total=None, connect=15, sock_read=60)
+
+
+def _where(url: str) -> str:
+    """Return what a log line may say of a vendor URL: its server.
+
+    Never its path or query: vendors put tokens in both.
+    """
+    return str(URL(url).origin())
 
 
 def _vague(content_type: str | None) -> bool:
@@ -133,7 +140,7 @@ class OmniCamMediaView(HomeAssistantView):
         except (aiohttp.ClientError, TimeoutError, OmniCamError, RemuxError) as err:
             LOGGER.warning(
                 "Recording at %s not converted to MP4: %s",
-                redact_url(location.url),
+                _where(location.url),
                 client.scrub(str(err)) or type(err).__name__,
             )
             raise web.HTTPBadGateway from None
@@ -185,7 +192,7 @@ class OmniCamMediaView(HomeAssistantView):
                 )
         except (aiohttp.ClientError, TimeoutError, OmniCamError) as err:
             LOGGER.warning(
-                "Media at %s not reachable: %s", redact_url(location.url), type(err).__name__
+                "Media at %s not reachable: %s", _where(location.url), type(err).__name__
             )
             raise web.HTTPBadGateway from None
         try:
@@ -213,7 +220,7 @@ class OmniCamMediaView(HomeAssistantView):
                 # The vendor broke off. The length we passed on can no longer be met:
                 # close the connection, so the player sees a short answer at once.
                 LOGGER.warning(
-                    "Media at %s broke off: %s", redact_url(location.url), type(err).__name__
+                    "Media at %s broke off: %s", _where(location.url), type(err).__name__
                 )
                 response.force_close()
                 return response
@@ -336,7 +343,7 @@ class OmniCamLiveView(OmniCamMediaView):
                 body = await resp.content.read(_PLAYLIST_LIMIT)
         except (aiohttp.ClientError, TimeoutError) as err:
             LOGGER.debug(
-                "Live playlist at %s not read: %s", redact_url(location.url), type(err).__name__
+                "Live playlist at %s not read: %s", _where(location.url), type(err).__name__
             )
             raise web.HTTPBadGateway from None
         text = body.decode("utf-8", "replace")

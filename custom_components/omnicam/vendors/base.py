@@ -258,7 +258,9 @@ class VendorClient(ABC):
         raise NotSupported(f"realtime updates are not available for {self.vendor}")
 
 
-_QUERY_SECRET = re.compile(r"(?i)([?&](?:apisecret|api_key|token|password|pincodes)=)[^&#\s]*")
+_QUERY_SECRET = re.compile(
+    r"(?i)([?&](?:apisecret|api_key|token|usertoken|password|pincodes)=)[^&#\s]*"
+)
 
 
 def redact_url(url: str) -> str:
