@@ -121,7 +121,7 @@ async def test_entities_per_channel(
     assert "button.back_yard_ptz_up" in ids
     unique = entity_registry.async_get("binary_sensor.front_door_motion")
     assert unique is not None
-    assert unique.unique_id == f"amcrest:{SERIAL}:1:VideoMotion"
+    assert unique.unique_id == f"amcrest:{SERIAL}:1:motion"  # keyed by kind, not event code
 
 
 async def test_events_follow_the_stream(

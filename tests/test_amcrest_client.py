@@ -26,6 +26,7 @@ from custom_components.omnicam.vendors.errors import (
 )
 from custom_components.omnicam.vendors.models import (
     Capability,
+    EventKind,
     MediaKind,
     MediaLocation,
     PtzDirection,
@@ -145,7 +146,12 @@ async def test_nvr_account_and_channels(
     assert first.has(Capability.RECORD_MODE)
     assert first.has(Capability.RECORDINGS)
     assert first.has(Capability.MOTION)
-    assert first.event_types == ("VideoMotion", "VideoLoss", "CrossLineDetection")
+    assert first.event_codes == ("VideoMotion", "VideoLoss", "CrossLineDetection")
+    assert first.event_types == (
+        EventKind.MOTION,
+        EventKind.VIDEO_LOSS,
+        EventKind.LINE_CROSSING,
+    )
     assert not cameras[1].may(Capability.PTZ)  # caps say Pan=false
     assert cameras[2].has(Capability.PTZ)
     assert not cameras[2].has(Capability.PTZ_PRESETS)  # PresetMax=0
@@ -178,8 +184,10 @@ async def test_single_camera_quirks(
     assert cam.name == "FrontDoorCam"
     assert cam.model == "AD410"  # from getSystemInfo, getDeviceType said "IP Camera"
     assert cam.manufacturer == "Amcrest"
-    assert "_DoTalkAction_" in cam.event_types
-    assert "VideoMotion" in cam.event_types
+    assert "_DoTalkAction_" in cam.event_codes
+    assert "VideoMotion" in cam.event_codes
+    assert EventKind.MOTION in cam.event_types
+    assert EventKind.RING not in cam.event_types  # a press is a moment, not a state
     assert client.realtime_groups([]) == {}
 
 
@@ -380,6 +388,7 @@ async def test_event_stream(nvr: AmcrestSimulator, session: aiohttp.ClientSessio
     resync = await feed.wait(4 * 2)  # VideoMotion and VideoLoss, 4 channels
     assert all(u.event is not None and u.event.end is not None for u in resync)
     assert all(u.event is not None and u.event.resync for u in resync)
+    assert {u.event.kind for u in resync if u.event} == {EventKind.MOTION, EventKind.VIDEO_LOSS}
     feed.updates.clear()
     await asyncio.sleep(0.15)  # a few heartbeats
     assert feed.updates == []
@@ -396,6 +405,7 @@ async def test_event_stream(nvr: AmcrestSimulator, session: aiohttp.ClientSessio
     assert stop is not None
     assert press is not None
     assert (first.camera_id, first.type, first.end) == ("1", "VideoMotion", None)
+    assert first.kind is EventKind.MOTION  # the code stays the type; the kind says what it is
     assert first.data["RegionName"] == "Region1"
     assert first.data["Note"] == "a=b;c"
     assert first.data["action"] == "Start"
@@ -406,6 +416,7 @@ async def test_event_stream(nvr: AmcrestSimulator, session: aiohttp.ClientSessio
     assert stop.start == first.start
     assert press.camera_id == "2"
     assert press.type == "_DoTalkAction_"
+    assert press.kind is None  # an action, not a state: it only fires the alert entity
     assert press.data["Action"] == "Invite"
     assert press.start == press.end
     await asyncio.sleep(0.1)
@@ -414,6 +425,7 @@ async def test_event_stream(nvr: AmcrestSimulator, session: aiohttp.ClientSessio
     ring = feed.updates[4].event
     assert ring is not None
     assert (ring.camera_id, ring.type, ring.id) == ("2", "ring", press.id)
+    assert ring.kind is EventKind.RING
     # The device drops the stream: the feed ends (the caller reconnects).
     nvr.drop_stream()
     assert feed.task is not None

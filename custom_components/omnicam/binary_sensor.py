@@ -1,8 +1,9 @@
 """Binary sensors: stream and server state, live video, being online, and what goes on.
 
-What goes on comes from the realtime feed: one binary sensor per event type the camera
-reports and that has a description here (motion, people, vehicles, sound, line crossing,
-intrusion, video loss, tampering); other types only fire the camera's event entity.
+What goes on comes from the realtime feed: one binary sensor per event kind the camera
+reports (motion, person, vehicle, sound, line crossing, intrusion, video loss, tampering,
+alarm input). Each kind is mapped here once to its device class and name; vendors map
+their own event codes to kinds.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import OmniCamConfigEntry, OmniCamCoordinator
 from .entity import OmniCamEntity, async_add_camera_entities, async_add_described_entities
-from .vendors.models import Camera, CameraStatus, Capability
+from .vendors.models import Camera, CameraStatus, Capability, EventKind
 
 PARALLEL_UPDATES = 0
 
@@ -35,12 +36,12 @@ class OmniCamBinarySensorDescription(BinarySensorEntityDescription):
 
 
 def _event(
-    kind: str,
+    kind: EventKind,
     device_class: BinarySensorDeviceClass | None = None,
     translation_key: str | None = None,
 ) -> OmniCamBinarySensorDescription:
     return OmniCamBinarySensorDescription(
-        key=kind,
+        key=kind.value,
         translation_key=translation_key,
         device_class=device_class,
         capability=Capability.MOTION,
@@ -48,23 +49,23 @@ def _event(
     )
 
 
-EVENT_SENSORS: dict[str, OmniCamBinarySensorDescription] = {
-    description.key: description
+EVENT_SENSORS: dict[EventKind, OmniCamBinarySensorDescription] = {
+    EventKind(description.key): description
     for description in (
-        _event("motion", BinarySensorDeviceClass.MOTION),
-        _event("audio", BinarySensorDeviceClass.SOUND),
-        _event("VideoMotion", BinarySensorDeviceClass.MOTION),
-        _event("SmartMotionHuman", BinarySensorDeviceClass.OCCUPANCY, "person"),
-        _event("SmartMotionVehicle", BinarySensorDeviceClass.MOTION, "vehicle"),
-        _event("CrossLineDetection", None, "line_crossing"),
-        _event("CrossRegionDetection", None, "region_intrusion"),
-        _event("AudioMutation", BinarySensorDeviceClass.SOUND),
-        _event("AudioAnomaly", BinarySensorDeviceClass.SOUND, "sound_anomaly"),
-        _event("VideoLoss", BinarySensorDeviceClass.PROBLEM, "video_loss"),
-        _event("VideoBlind", BinarySensorDeviceClass.TAMPER),
-        _event("AlarmLocal", BinarySensorDeviceClass.SAFETY, "alarm_input"),
+        _event(EventKind.MOTION, BinarySensorDeviceClass.MOTION),
+        _event(EventKind.PERSON, BinarySensorDeviceClass.OCCUPANCY, "person"),
+        _event(EventKind.VEHICLE, BinarySensorDeviceClass.MOTION, "vehicle"),
+        _event(EventKind.LINE_CROSSING, None, "line_crossing"),
+        _event(EventKind.INTRUSION, None, "region_intrusion"),
+        _event(EventKind.SOUND, BinarySensorDeviceClass.SOUND),
+        _event(EventKind.SOUND_ANOMALY, BinarySensorDeviceClass.SOUND, "sound_anomaly"),
+        _event(EventKind.TAMPERING, BinarySensorDeviceClass.TAMPER),
+        _event(EventKind.VIDEO_LOSS, BinarySensorDeviceClass.PROBLEM, "video_loss"),
+        _event(EventKind.ALARM_INPUT, BinarySensorDeviceClass.SAFETY, "alarm_input"),
     )
 }
+"""Every kind that is a state, once: a doorbell ring is a moment (the doorbell event
+entity fires it), so it has no binary sensor."""
 
 
 BINARY_SENSORS: tuple[OmniCamBinarySensorDescription, ...] = (

@@ -329,13 +329,14 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
         reconnect reaches the event entity only when it changed what goes on.
         """
         changed = False
-        if camera.has(Capability.MOTION) and event.type in camera.event_types:
+        kind = event.kind
+        if camera.has(Capability.MOTION) and kind is not None and kind in camera.event_types:
             if event.end is None:
                 hold = self.client.event_hold_seconds
-                changed = self._set_active(camera.id, event.type, on=True, off_in=hold)
+                changed = self._set_active(camera.id, kind, on=True, off_in=hold)
             else:
                 delay = (event.end - dt_util.utcnow()).total_seconds()
-                changed = self._set_active(camera.id, event.type, on=delay > 0, off_in=delay)
+                changed = self._set_active(camera.id, kind, on=delay > 0, off_in=delay)
         if event.resync and not changed:
             return
         async_dispatcher_send(self.hass, event_signal(self.config_entry.entry_id, camera.id), event)

@@ -9,7 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import OmniCamConfigEntry, OmniCamCoordinator, camera_key, event_signal
 from .entity import OmniCamEntity, async_add_camera_entities
-from .vendors.models import RING, Camera, CameraEvent, Capability
+from .vendors.models import RING, Camera, CameraEvent, Capability, EventKind
 
 PARALLEL_UPDATES = 0
 
@@ -23,7 +23,7 @@ async def async_setup_entry(
 
     def build(coordinator: OmniCamCoordinator, camera: Camera) -> list[OmniCamEntity]:
         entities: list[OmniCamEntity] = []
-        if camera.has(Capability.MOTION) and camera.event_types:
+        if camera.has(Capability.MOTION) and camera.event_codes:
             entities.append(OmniCamEvent(coordinator, camera))
         if camera.has(Capability.DOORBELL):
             entities.append(DoorbellEvent(coordinator, camera))
@@ -59,7 +59,10 @@ class _FeedEventEntity(OmniCamEntity, EventEntity):
 
 
 class OmniCamEvent(_FeedEventEntity):
-    """Fires once per alert and action, with its type, magnitude, id and data."""
+    """Fires once per alert and action, with the vendor's event code as its type.
+
+    Its attributes carry the magnitude, id and data, and the event's kind when it has one.
+    """
 
     _attr_device_class = EventDeviceClass.MOTION
     _attr_translation_key = "alert"
@@ -68,7 +71,7 @@ class OmniCamEvent(_FeedEventEntity):
     def __init__(self, coordinator: OmniCamCoordinator, camera: Camera) -> None:
         """Initialise the event entity."""
         super().__init__(coordinator, camera)
-        self._attr_event_types = list(camera.event_types)
+        self._attr_event_types = list(camera.event_codes)
         self._fired: set[tuple[str, str, str]] = set()
 
     @callback
@@ -84,6 +87,8 @@ class OmniCamEvent(_FeedEventEntity):
             if len(self._fired) > 200:
                 self._fired = {key}
         attributes: dict[str, str | int | float | bool | None] = {"alert_id": event.id}
+        if event.kind is not None:
+            attributes["kind"] = event.kind.value
         if event.magnitude is not None:
             attributes["magnitude"] = event.magnitude
         if event.start is not None:
@@ -103,6 +108,6 @@ class DoorbellEvent(_FeedEventEntity):
 
     @callback
     def _async_event(self, event: CameraEvent) -> None:
-        if event.type == RING:
+        if event.kind is EventKind.RING:
             self._trigger_event(RING, dict(event.data))
             self.async_write_ha_state()

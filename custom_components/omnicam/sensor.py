@@ -1,9 +1,12 @@
-"""Sensors: live stream properties and cloud storage of a camera."""
+"""Sensors: service plan, live stream properties and cloud storage of a camera.
+
+The plans a service-level sensor can show are the vendor's (`VendorClient.service_levels`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from homeassistant.components.sensor import (
@@ -23,8 +26,6 @@ from .vendors.models import CameraStatus, Capability
 PARALLEL_UPDATES = 0
 
 type SensorValue = str | int | float | datetime | None
-
-SERVICE_LEVELS = ["basic", "standard", "professional", "ultimate"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,7 +49,6 @@ SENSORS: tuple[OmniCamSensorDescription, ...] = (
         key="service_level",
         translation_key="service_level",
         device_class=SensorDeviceClass.ENUM,
-        options=SERVICE_LEVELS,
         entity_category=EntityCategory.DIAGNOSTIC,
         capability=Capability.SERVICE_LEVEL,
         value_fn=lambda status: status.service_level,
@@ -134,8 +134,12 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors each camera's plan allows."""
-
-    async_add_described_entities(entry, async_add_entities, SENSORS, OmniCamSensor)
+    levels = list(entry.runtime_data.client.service_levels)
+    descriptions = [
+        replace(description, options=levels) if description.key == "service_level" else description
+        for description in SENSORS
+    ]
+    async_add_described_entities(entry, async_add_entities, descriptions, OmniCamSensor)
 
 
 class OmniCamSensor(OmniCamEntity, SensorEntity):

@@ -50,7 +50,9 @@ simulator agrees:
   supports are read with ``getEventIndexes`` and reported, active (no end) or not (end set,
   ``resync`` set), so nothing stays stuck on. Supported codes come from
   ``eventManager.cgi?action=getExposureEvents``; when the device lacks it, a fixed list of
-  common codes (plus the doorbell codes on ``AD…`` models) is assumed.
+  common codes (plus the doorbell codes on ``AD…`` models) is assumed. `EVENT_KINDS` says
+  what each stateful code is (``VideoMotion`` is motion, ``VideoBlind`` tampering, …); the
+  code itself stays the event's type.
 - Doorbells: a press is ``_DoTalkAction_`` with ``data.Action=Invite`` (AD110/AD410), or
   ``PhoneCallDetect``/``BackKeyLight`` starting (Dahua door stations); each press is also
   reported as a `RING` event, and a device whose event codes include them is a `DOORBELL`.
@@ -115,6 +117,9 @@ from .models import (
     CameraEvent,
     CameraStatus,
     Capability,
+    EventKind,
+    FieldType,
+    FormField,
     MediaKind,
     MediaLocation,
     ParentDevice,
@@ -125,6 +130,7 @@ from .models import (
     RecordMode,
     StreamKind,
     StreamSource,
+    VendorForm,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -194,6 +200,20 @@ STATEFUL_CODES: Final = frozenset(
     }
 )
 """Codes whose Start/Stop describe a state that can be read back with getEventIndexes."""
+EVENT_KINDS: Final[Mapping[str, EventKind]] = {
+    "VideoMotion": EventKind.MOTION,
+    "SmartMotionHuman": EventKind.PERSON,
+    "SmartMotionVehicle": EventKind.VEHICLE,
+    "CrossLineDetection": EventKind.LINE_CROSSING,
+    "CrossRegionDetection": EventKind.INTRUSION,
+    "AudioMutation": EventKind.SOUND,
+    "AudioAnomaly": EventKind.SOUND_ANOMALY,
+    "VideoLoss": EventKind.VIDEO_LOSS,
+    "VideoBlind": EventKind.TAMPERING,
+    "AlarmLocal": EventKind.ALARM_INPUT,
+}
+"""Event codes that describe a state, and what they are; other codes (doorbell actions,
+``NTPAdjustTime``, …) only fire the alert event entity."""
 
 _PREFIXES: Final = ("table.", "status.", "caps.")
 _ERROR_ID = re.compile(r"ErrorID\s*=\s*(-?\d+)", re.IGNORECASE)
@@ -527,6 +547,23 @@ class AmcrestClient(VendorClient):
     """Start is always followed by Stop; a gap in the stream is closed by the resync."""
     media_days = 7
     scoped_camera_ids = True
+    form = VendorForm(
+        fields=(
+            FormField(CONF_HOST),
+            FormField(CONF_PORT, FieldType.PORT, default=80),
+            FormField(CONF_USERNAME, default="admin"),
+            FormField(CONF_PASSWORD, FieldType.PASSWORD),
+            FormField(CONF_SSL, FieldType.BOOL, default=False),
+            FormField(CONF_VERIFY_SSL, FieldType.BOOL, default=True),
+        ),
+        secrets=(CONF_PASSWORD,),
+        identity=(CONF_HOST, CONF_PORT),
+    )
+    options = (FormField(CONF_SUBSTREAM, FieldType.BOOL, default=False),)
+    """Live view may play the sub stream, smaller than the main stream."""
+    legacy_entity_keys = {code: kind.value for code, kind in EVENT_KINDS.items()}
+    """Event binary sensors were keyed by the device's event code before they were keyed
+    by kind ("VideoMotion" is now "motion")."""
 
     def __init__(
         self,
@@ -931,7 +968,12 @@ class AmcrestClient(VendorClient):
                     capabilities=frozenset(caps),
                     sw_version=device.firmware,
                     maybe=maybe,
-                    event_types=probe.event_types,
+                    event_types=tuple(
+                        dict.fromkeys(
+                            EVENT_KINDS[code] for code in probe.event_types if code in EVENT_KINDS
+                        )
+                    ),
+                    event_codes=probe.event_types,
                     parent=parent,
                 )
             )
@@ -1111,6 +1153,7 @@ class AmcrestClient(VendorClient):
                         None,
                         data={"action": "Start"},
                         resync=True,
+                        kind=EVENT_KINDS.get(code),
                     )
                 else:
                     stopped, start = self._pop_active(camera_id, code)
@@ -1122,6 +1165,7 @@ class AmcrestClient(VendorClient):
                         now,
                         data={"action": "Stop"},
                         resync=True,
+                        kind=EVENT_KINDS.get(code),
                     )
                 on_update(RealtimeUpdate(camera_id=camera_id, event=event))
 
@@ -1157,19 +1201,22 @@ class AmcrestClient(VendorClient):
             data["data"] = str(raw)[:200]
         now = datetime.now(UTC)
         key = (camera_id, code)
+        kind = EVENT_KINDS.get(code)
         if action.lower() == "start":
             event_id = f"{code}-{camera_id}-{int(now.timestamp() * 1000)}"
             self._active[key] = (event_id, now)
-            event = CameraEvent(camera_id, code, event_id, now, None, data=data)
+            event = CameraEvent(camera_id, code, event_id, now, None, data=data, kind=kind)
         elif action.lower() == "stop":
             stopped, start = self._pop_active(camera_id, code)
-            event = CameraEvent(camera_id, code, stopped, start, now, data=data)
+            event = CameraEvent(camera_id, code, stopped, start, now, data=data, kind=kind)
         else:
             event_id = f"{code}-{camera_id}-{int(now.timestamp() * 1000)}"
-            event = CameraEvent(camera_id, code, event_id, now, now, data=data)
+            event = CameraEvent(camera_id, code, event_id, now, now, data=data, kind=kind)
         on_update(RealtimeUpdate(camera_id=camera_id, event=event))
         if _is_press(code, action, data):
-            ring = CameraEvent(camera_id, RING, event.id, now, now, data={"code": code})
+            ring = CameraEvent(
+                camera_id, RING, event.id, now, now, data={"code": code}, kind=EventKind.RING
+            )
             on_update(RealtimeUpdate(camera_id=camera_id, event=ring))
 
     # -- PTZ ---------------------------------------------------------------------------

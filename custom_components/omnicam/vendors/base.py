@@ -22,6 +22,7 @@ from .models import (
     Account,
     Camera,
     CameraStatus,
+    FormField,
     MediaKind,
     MediaLocation,
     MediaPage,
@@ -33,6 +34,7 @@ from .models import (
     RecordedItem,
     RecordMode,
     StreamSource,
+    VendorForm,
 )
 
 REDACTED = "**REDACTED**"
@@ -46,6 +48,21 @@ class VendorClient(ABC):
 
     manufacturer: ClassVar[str]
     """Name shown as the manufacturer of the vendor's devices."""
+
+    form: ClassVar[VendorForm]
+    """The config-flow form that adds an account: its fields, the secrets asked again on
+    reauth, and the fields that identify an account already added."""
+
+    options: ClassVar[tuple[FormField, ...]] = ()
+    """The fields of the options form (kept in the entry's options); none: no options."""
+
+    unique_id_from_secret: ClassVar[bool] = False
+    """True when the account's unique id is derived from its secret: a new secret gives a
+    new unique id, accepted on reauth only when it reaches the same cameras."""
+
+    service_levels: ClassVar[tuple[str, ...]] = ()
+    """With SERVICE_LEVEL: every value `CameraStatus.service_level` can take (translated
+    under the sensor's ``service_level`` states)."""
 
     camera_list_seconds: ClassVar[float] = 300.0
     """How often the camera list is read again."""

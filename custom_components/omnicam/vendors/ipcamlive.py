@@ -57,6 +57,8 @@ from .models import (
     Camera,
     CameraStatus,
     Capability,
+    FieldType,
+    FormField,
     MediaKind,
     MediaLocation,
     PinCode,
@@ -66,6 +68,7 @@ from .models import (
     StreamInfo,
     StreamKind,
     StreamSource,
+    VendorForm,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -175,6 +178,17 @@ class IPCamLiveClient(VendorClient):
 
     vendor = "ipcamlive"
     manufacturer = "IPCamLive"
+    form = VendorForm(
+        fields=(
+            FormField(CONF_API_KEY, FieldType.PASSWORD),
+            FormField(CONF_URL, FieldType.URL, required=False, default=DEFAULT_URL),
+        ),
+        secrets=(CONF_API_KEY,),
+        identity=(CONF_API_KEY,),
+    )
+    unique_id_from_secret = True
+    """The account has no id of its own: its unique id is a digest of server and secret."""
+    service_levels = tuple(SERVICE_TYPES.values())
 
     def __init__(
         self,

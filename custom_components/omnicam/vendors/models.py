@@ -35,7 +35,7 @@ class Capability(StrEnum):
     TRIGGER_RECORDING = "trigger_recording"
     CAPTURE_STILL = "capture_still"
     DOORBELL = "doorbell"
-    """A doorbell: its feed reports presses as events of type `RING`."""
+    """A doorbell: its feed reports presses as events of kind `EventKind.RING`."""
     PTZ_PRESETS = "ptz_presets"
     """PTZ presets can be listed and gone to (``async_list_presets``, ``async_goto_preset``)."""
     RECORD_MODE = "record_mode"
@@ -52,8 +52,73 @@ class RecordMode(StrEnum):
     OFF = "off"
 
 
-RING = "ring"
-"""The event type of a doorbell press, whatever the vendor calls it."""
+class EventKind(StrEnum):
+    """What an event is, whatever the vendor calls it.
+
+    Vendors map their own event codes to these kinds; Home Assistant's side maps each kind
+    once to a binary sensor (device class, translation key). An event code without a kind
+    only fires the camera's alert event entity.
+    """
+
+    MOTION = "motion"
+    PERSON = "person"
+    VEHICLE = "vehicle"
+    LINE_CROSSING = "line_crossing"
+    INTRUSION = "intrusion"
+    """Something entered or left a region."""
+    SOUND = "sound"
+    SOUND_ANOMALY = "sound_anomaly"
+    TAMPERING = "tampering"
+    """The view is blocked or moved."""
+    VIDEO_LOSS = "video_loss"
+    ALARM_INPUT = "alarm_input"
+    """A sensor wired to the device's alarm input."""
+    RING = "ring"
+    """A doorbell press: a moment, not a state (the doorbell event entity fires it)."""
+
+
+RING = EventKind.RING
+"""The kind (and event type) of a doorbell press, whatever the vendor calls it."""
+
+
+class FieldType(StrEnum):
+    """What a field of a vendor's form holds; Home Assistant's side picks the selector."""
+
+    TEXT = "text"
+    PASSWORD = "password"  # noqa: S105 - a field type, not a secret
+    URL = "url"
+    """An ``http://`` or ``https://`` address; anything else is refused before a request."""
+    EMAIL = "email"
+    PORT = "port"
+    """A TCP port, 1 to 65535, stored as an int."""
+    BOOL = "bool"
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """One field of a vendor's config-flow or options form.
+
+    `key` is the key in the config entry's data (or options) and in the translations of the
+    form's step; `default` is None when the field has none.
+    """
+
+    key: str
+    type: FieldType = FieldType.TEXT
+    required: bool = True
+    default: str | int | bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VendorForm:
+    """The form that adds an account of a vendor.
+
+    `secrets` are asked again on reauth and never suggested on reconfigure; `identity` are
+    the fields that tell an account already added, before anything is sent to the vendor.
+    """
+
+    fields: tuple[FormField, ...]
+    secrets: tuple[str, ...]
+    identity: tuple[str, ...]
 
 
 class PtzDirection(StrEnum):
@@ -127,8 +192,12 @@ class Camera:
     are created disabled by default."""
     group: str | None = None
     """Who the camera belongs to, where an account spans several owners."""
-    event_types: tuple[str, ...] = ()
-    """The event types its realtime feed reports (with MOTION)."""
+    event_types: tuple[EventKind, ...] = ()
+    """The kinds of state its realtime feed reports on and off (with MOTION): one binary
+    sensor each."""
+    event_codes: tuple[str, ...] = ()
+    """The vendor's own codes its realtime feed reports (with MOTION): the alert event
+    entity fires them as they are."""
     parent: ParentDevice | None = None
     """The recorder this camera is a channel of; None for a camera that is a device itself."""
 
@@ -200,7 +269,7 @@ class CameraStatus:
     online: bool | None = None
     record_mode: RecordMode | None = None
     active: frozenset[str] | None = None
-    """The event types going on now (e.g. ``motion``); set from the realtime feed, never
+    """The event kinds going on now (e.g. ``motion``); set from the realtime feed, never
     by a poll. None for a camera without realtime events."""
 
 
@@ -210,7 +279,8 @@ class CameraEvent:
 
     camera_id: str
     type: str
-    """``motion``, ``audio``, or a vendor's own event code."""
+    """The vendor's own event code (``motion``, ``audio``, ``VideoMotion``, …), as the
+    alert event entity and automations see it."""
     id: str | None = None
     start: datetime | None = None
     end: datetime | None = None
@@ -220,6 +290,8 @@ class CameraEvent:
     resync: bool = False
     """Read back after a (re)connect rather than heard as it happened: it corrects what
     is going on, and is passed on as an event only when it changes that."""
+    kind: EventKind | None = None
+    """What the event is in the shared vocabulary; None for a code without a kind."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,9 @@ from .models import (
     CameraEvent,
     CameraStatus,
     Capability,
+    EventKind,
+    FieldType,
+    FormField,
     MediaKind,
     MediaLocation,
     MediaPage,
@@ -82,6 +85,7 @@ from .models import (
     RecordedItem,
     StreamKind,
     StreamSource,
+    VendorForm,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -106,6 +110,8 @@ EVENT_PAGE: Final = 20
 THUMB_WIDTH: Final = 256
 INVALID_WOWZA: Final = "wowza1.manything.com"
 NOT_ONLINE: Final = frozenset({"offline", "novideo"})
+EVENT_KINDS: Final[Mapping[str, EventKind]] = {"motion": EventKind.MOTION, "audio": EventKind.SOUND}
+"""Alert types of the realtime feed, and what they are."""
 PTZ_MODELS: Final = ("DS-2DE", "DS-2DF", "DS-2DY", "DS-2AE", "DS-2PT")
 FIXED_MODELS: Final = ("DS-2CD",)
 """Hikvision's fixed network cameras: they cannot move."""
@@ -230,6 +236,17 @@ class VideoloftClient(VendorClient):
 
     vendor = "videoloft"
     manufacturer = "Videoloft"
+    form = VendorForm(
+        fields=(
+            FormField(CONF_EMAIL, FieldType.EMAIL),
+            FormField(CONF_PASSWORD, FieldType.PASSWORD),
+            FormField(CONF_URL, FieldType.URL, required=False, default=DEFAULT_URL),
+        ),
+        secrets=(CONF_PASSWORD,),
+        identity=(CONF_EMAIL,),
+    )
+    legacy_entity_keys = {"audio": EventKind.SOUND.value}
+    """Sound binary sensors were keyed by the alert type before they were keyed by kind."""
     camera_list_seconds = 600.0
     snapshot_cache_seconds = 20.0
     live_keepalive_seconds = 30.0
@@ -549,7 +566,8 @@ class VideoloftClient(VendorClient):
             capabilities=frozenset(capabilities),
             maybe=frozenset(maybe),
             group=owner if several else None,
-            event_types=("motion", "audio"),
+            event_types=tuple(dict.fromkeys(EVENT_KINDS.values())),
+            event_codes=tuple(EVENT_KINDS),
         )
 
     def _device(self, camera_id: str) -> _Device:
@@ -984,4 +1002,5 @@ class VideoloftClient(VendorClient):
             start=_ms_time(body.get("startt"), tz),
             end=_ms_time(body.get("endt"), tz),
             magnitude=magnitude,
+            kind=EVENT_KINDS.get(label),
         )
