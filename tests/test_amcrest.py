@@ -66,7 +66,7 @@ async def test_nvr_is_a_device_with_a_child_per_channel(
     device_registry: dr.DeviceRegistry,
 ) -> None:
     devices = dr.async_entries_for_config_entry(device_registry, loaded.entry_id)
-    recorder = device_registry.async_get_device({(DOMAIN, f"amcrest:recorder:{SERIAL}")})
+    recorder = device_registry.async_get_device({(DOMAIN, f"amcrest:{SERIAL}:recorder:{SERIAL}")})
     assert recorder is not None
     assert recorder.model == nvr.model
     assert recorder.sw_version == nvr.firmware.split(",")[0]

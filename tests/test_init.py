@@ -36,7 +36,7 @@ async def test_setup_creates_a_device_per_camera(
     devices = dr.async_entries_for_config_entry(device_registry, loaded_entry.entry_id)
     names = sorted(device.name for device in devices)
     assert names == ["Front Garden", "Old Barn", "Parking & Gate", "Workshop"]
-    garden = device_registry.async_get_device({(DOMAIN, "ipcamlive:55c9f405218d1")})
+    garden = device_registry.async_get_device({(DOMAIN, "ipcamlive:ipcamlive-test:55c9f405218d1")})
     assert garden is not None
     assert garden.manufacturer == "IPCamLive"
     assert garden.model == "Professional service"
@@ -85,7 +85,10 @@ async def test_cameras_appear_and_disappear(
     await _tick(hass, freezer, CAMERA_LIST_INTERVAL)
     assert hass.states.get("camera.new_porch") is not None
     assert hass.states.get("binary_sensor.new_porch_stream").state == STATE_ON
-    assert device_registry.async_get_device({(DOMAIN, "ipcamlive:5a0c1b2d3e4f5")}) is None
+    assert (
+        device_registry.async_get_device({(DOMAIN, "ipcamlive:ipcamlive-test:5a0c1b2d3e4f5")})
+        is None
+    )
     assert hass.states.get("camera.workshop") is None
     # A camera that comes back is added again.
     ipcamlive.cameras["5a0c1b2d3e4f5"] = SimCamera(
@@ -108,7 +111,10 @@ async def test_deleted_camera_leaves_at_the_next_polls(
     assert hass.states.get("binary_sensor.workshop_stream").state == STATE_UNAVAILABLE
     assert hass.states.get("binary_sensor.front_garden_stream").state == STATE_ON
     await _tick(hass, freezer)
-    assert device_registry.async_get_device({(DOMAIN, "ipcamlive:5a0c1b2d3e4f5")}) is None
+    assert (
+        device_registry.async_get_device({(DOMAIN, "ipcamlive:ipcamlive-test:5a0c1b2d3e4f5")})
+        is None
+    )
     assert hass.states.get("binary_sensor.workshop_stream") is None
     # Set-up, one per refused camera call (to tell a deleted camera from a refused
     # secret), then the list read again.
@@ -137,7 +143,7 @@ async def test_remove_device_only_when_camera_gone(
 ) -> None:
     assert await async_setup_component(hass, "config", {})
     client = await hass_ws_client(hass)
-    device = device_registry.async_get_device({(DOMAIN, "ipcamlive:55c9f405218d1")})
+    device = device_registry.async_get_device({(DOMAIN, "ipcamlive:ipcamlive-test:55c9f405218d1")})
     await client.send_json_auto_id(
         {
             "type": "config/device_registry/remove_config_entry",
@@ -148,7 +154,8 @@ async def test_remove_device_only_when_camera_gone(
     response = await client.receive_json()
     assert not response["success"]
     stale = device_registry.async_get_or_create(
-        config_entry_id=loaded_entry.entry_id, identifiers={(DOMAIN, "ipcamlive:gone")}
+        config_entry_id=loaded_entry.entry_id,
+        identifiers={(DOMAIN, "ipcamlive:ipcamlive-test:gone")},
     )
     await client.send_json_auto_id(
         {
@@ -265,4 +272,4 @@ async def test_entity_registry_ids_are_stable(
 ) -> None:
     entry = entity_registry.async_get("binary_sensor.front_garden_stream")
     assert entry is not None
-    assert entry.unique_id == "ipcamlive:55c9f405218d1:stream_connected"
+    assert entry.unique_id == "ipcamlive:ipcamlive-test:55c9f405218d1:stream_connected"

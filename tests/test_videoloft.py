@@ -53,7 +53,7 @@ async def test_setup_costs_and_devices(
         "Kitchen (Customer 2)",
         "Room 1 (Customer 1)",
     ]
-    garden = device_registry.async_get_device({(DOMAIN, f"videoloft:{GARDEN}")})
+    garden = device_registry.async_get_device({(DOMAIN, f"videoloft:{videoloft.uid}:{GARDEN}")})
     assert garden is not None
     assert garden.manufacturer == "Videoloft"
     assert garden.model == "ipcam201701"
@@ -285,6 +285,10 @@ async def test_dropped_feed_reconnects_and_polling_takes_over(
     await wait_for(
         lambda: all("500" in (feed.last_error or "") for feed in coordinator.feeds.values())
     )
+    # No feed up, no poll: nothing is known any more.
+    await coordinator.async_refresh()
+    assert not coordinator.last_update_success
+    assert hass.states.get("binary_sensor.garden_customer_1_online").state == STATE_UNAVAILABLE
     videoloft.fail = None
     await wait_for(lambda: all(feed.connected for feed in coordinator.feeds.values()), seconds=10)
     assert coordinator.update_interval == timedelta(minutes=5)
@@ -327,15 +331,18 @@ async def test_recovery_from_a_misbehaving_service(
 ) -> None:
     coordinator = _coordinator(videoloft_loaded)
     online = "binary_sensor.garden_customer_1_online"
+    # The realtime feeds are up: a failed poll leaves what they push available.
     for fault in ("500", "malformed", "html"):
         videoloft.fail = fault
         await coordinator.async_refresh()
-        assert not coordinator.last_update_success, fault
-        assert hass.states.get(online).state == STATE_UNAVAILABLE
+        assert coordinator.last_update_success, fault
+        assert hass.states.get(online).state == STATE_ON
+        assert coordinator.update_interval == timedelta(seconds=30)
         videoloft.fail = None
         await coordinator.async_refresh()
         assert coordinator.last_update_success
         assert hass.states.get(online).state == STATE_ON
+        assert coordinator.update_interval == timedelta(minutes=5)
     assert videoloft_loaded.state is ConfigEntryState.LOADED
 
 
@@ -353,7 +360,9 @@ async def test_timeouts_are_survived(
     coordinator = _coordinator(videoloft_loaded)
     videoloft.hang()
     await coordinator.async_refresh()
-    assert not coordinator.last_update_success
+    # The realtime feeds are up: the cameras stay as they pushed them.
+    assert coordinator.last_update_success
+    assert hass.states.get("binary_sensor.garden_customer_1_online").state == STATE_ON
     videoloft.release()
     await coordinator.async_refresh()
     assert coordinator.last_update_success
@@ -408,8 +417,11 @@ async def test_cameras_appear_and_disappear(
     videoloft.cameras["400123.7"] = SimCamera("400123.7", "Porch", logger=1, wowza=1)
     await _reread_cameras(videoloft_loaded)
     await hass.async_block_till_done()
-    assert device_registry.async_get_device({(DOMAIN, f"videoloft:{HALL}")}) is None
-    assert device_registry.async_get_device({(DOMAIN, "videoloft:400123.7")}) is not None
+    assert device_registry.async_get_device({(DOMAIN, f"videoloft:{videoloft.uid}:{HALL}")}) is None
+    assert (
+        device_registry.async_get_device({(DOMAIN, f"videoloft:{videoloft.uid}:400123.7")})
+        is not None
+    )
     assert hass.states.get("camera.porch_customer_2") is not None
 
 

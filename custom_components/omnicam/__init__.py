@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
@@ -17,6 +18,7 @@ from .coordinator import (
     OmniCamRuntimeData,
     device_identifier,
 )
+from .registry import MINOR_VERSION, async_migrate_ids
 from .services import async_setup_services
 from .vendors import VENDORS
 from .views import LIVE_RELAYS, OmniCamLiveView, OmniCamMediaView, OmniCamThumbnailView
@@ -63,6 +65,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: OmniCamConfigEntry) -> b
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = OmniCamRuntimeData(client=client, coordinator=coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Bring an entry of an earlier version up to date; refuse one of a later version."""
+    if entry.version > 1:
+        return False
+    if entry.minor_version < MINOR_VERSION:
+        # 1.2: unique ids and device identifiers carry the account's unique id.
+        await async_migrate_ids(hass, entry)
+        hass.config_entries.async_update_entry(entry, minor_version=MINOR_VERSION)
     return True
 
 

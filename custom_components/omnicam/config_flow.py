@@ -39,128 +39,100 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .const import CONF_SUBSTREAM, CONF_VENDOR, DOMAIN, LOGGER
+from .const import CONF_VENDOR, DOMAIN, LOGGER
 from .coordinator import device_identifier
+from .registry import async_rescope
 from .vendors import VENDORS
 from .vendors.base import VendorClient
 from .vendors.errors import AuthError, CannotConnect, OmniCamError
-from .vendors.ipcamlive import DEFAULT_URL as IPCAMLIVE_URL
-from .vendors.models import Account
-from .vendors.videoloft import DEFAULT_URL as VIDEOLOFT_URL
+from .vendors.models import Account, FieldType, FormField
 
-_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-_TEXT = TextSelector()
-_PORT = NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX))
-_BOOL = BooleanSelector()
-_EMAIL = TextSelector(TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username"))
+type VendorStep = Callable[[dict[str, Any] | None], Coroutine[Any, Any, ConfigFlowResult]]
 
+_STEP_PREFIX = "async_step_"
 
-@dataclass(frozen=True, slots=True)
-class VendorForm:
-    """A vendor's form.
-
-    Its fields, the secrets asked again on reauth, and the fields that identify an
-    account already added (checked before anything is sent).
-    """
-
-    fields: dict[Any, Any]
-    secrets: tuple[str, ...]
-    identity: tuple[str, ...]
-
-
-VENDOR_FORMS: dict[str, VendorForm] = {
-    "ipcamlive": VendorForm(
-        fields={
-            vol.Required(CONF_API_KEY): _PASSWORD,
-            vol.Optional(CONF_URL, default=IPCAMLIVE_URL): _URL,
-        },
-        secrets=(CONF_API_KEY,),
-        identity=(CONF_API_KEY,),
+_SELECTORS: dict[FieldType, Any] = {
+    FieldType.TEXT: TextSelector(),
+    FieldType.PASSWORD: TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD)),
+    FieldType.URL: TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
+    FieldType.EMAIL: TextSelector(
+        TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username")
     ),
-    "videoloft": VendorForm(
-        fields={
-            vol.Required(CONF_EMAIL): _EMAIL,
-            vol.Required(CONF_PASSWORD): _PASSWORD,
-            vol.Optional(CONF_URL, default=VIDEOLOFT_URL): _URL,
-        },
-        secrets=(CONF_PASSWORD,),
-        identity=(CONF_EMAIL,),
+    FieldType.PORT: vol.All(
+        NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX)),
+        vol.Coerce(int),
     ),
-    "amcrest": VendorForm(
-        fields={
-            vol.Required(CONF_HOST): _TEXT,
-            vol.Required(CONF_PORT, default=80): vol.All(_PORT, vol.Coerce(int)),
-            vol.Required(CONF_USERNAME, default="admin"): _TEXT,
-            vol.Required(CONF_PASSWORD): _PASSWORD,
-            vol.Required(CONF_SSL, default=False): _BOOL,
-            vol.Required(CONF_VERIFY_SSL, default=True): _BOOL,
-        },
-        secrets=(CONF_PASSWORD,),
-        identity=(CONF_HOST, CONF_PORT),
-    ),
+    FieldType.BOOL: BooleanSelector(),
 }
+
+
+def form_schema(fields: Iterable[FormField]) -> vol.Schema:
+    """Return the schema of a form declared by a vendor."""
+    schema: dict[vol.Marker, Any] = {}
+    for field in fields:
+        marker = vol.Required if field.required else vol.Optional
+        if field.default is None:
+            schema[marker(field.key)] = _SELECTORS[field.type]
+        else:
+            schema[marker(field.key, default=field.default)] = _SELECTORS[field.type]
+    return vol.Schema(schema)
+
+
+def _invalid_urls(fields: Iterable[FormField], data: Mapping[str, Any]) -> dict[str, str]:
+    """Return an error for every URL field that is not an http(s) address."""
+    return {
+        field.key: "invalid_url"
+        for field in fields
+        if field.type is FieldType.URL
+        and (value := data.get(field.key)) is not None
+        and not str(value).startswith(("http://", "https://"))
+    }
 
 
 class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a vendor account."""
 
     VERSION = 1
+    MINOR_VERSION = 2
+    """1.2: unique ids and device identifiers carry the account (see registry.py)."""
+
+    def __getattr__(self, name: str) -> VendorStep:
+        """Route ``async_step_<vendor>`` of every vendor to the one form step they share."""
+        vendor = name.removeprefix(_STEP_PREFIX)
+        if vendor != name and vendor in VENDORS:
+            return partial(self._async_vendor_step, vendor)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user pick a vendor."""
-        return self.async_show_menu(
-            step_id="user", menu_options=[v for v in VENDOR_FORMS if v in VENDORS]
-        )
-
-    async def async_step_ipcamlive(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Ask for an IPCamLive API secret."""
-        return await self._async_vendor_step("ipcamlive", user_input)
-
-    async def async_step_videoloft(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Ask for a Videoloft login."""
-        return await self._async_vendor_step("videoloft", user_input)
-
-    async def async_step_amcrest(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Ask where an Amcrest or Dahua camera or recorder is, and its login."""
-        return await self._async_vendor_step("amcrest", user_input)
+        return self.async_show_menu(step_id="user", menu_options=list(VENDORS))
 
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
-        """Options exist for vendors whose streams can be chosen."""
+        """Return the flow of the options the entry's vendor declares."""
         return OmniCamOptionsFlow()
 
     @classmethod
     @callback
     def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
-        """Only Amcrest has options: which stream live view plays."""
-        return config_entry.data.get(CONF_VENDOR) == "amcrest"
+        """Offer options exactly for vendors that declare some."""
+        vendor = VENDORS.get(config_entry.data.get(CONF_VENDOR, ""))
+        return vendor is not None and bool(vendor.options)
 
     async def _async_validate(
         self, data: dict[str, Any]
     ) -> tuple[VendorClient | None, Account | None, dict[str, str]]:
         """Log in with the data; return the client and account, or form errors."""
-        url = data.get(CONF_URL)
-        if url is not None and not str(url).startswith(("http://", "https://")):
-            return None, None, {CONF_URL: "invalid_url"}
+        vendor = VENDORS[data[CONF_VENDOR]]
+        if errors := _invalid_urls(vendor.form.fields, data):
+            return None, None, errors
         session = async_get_clientsession(self.hass, data.get("verify_ssl", True))
-        client = VENDORS[data[CONF_VENDOR]].from_config(session, data)
+        client = vendor.from_config(session, data)
         try:
             return client, await client.async_get_account(), {}
-        except AuthError:
-            return None, None, {"base": "invalid_auth"}
-        except CannotConnect:
-            return None, None, {"base": "cannot_connect"}
         except OmniCamError as err:
-            LOGGER.warning("Unexpected answer while adding an account: %s", client.scrub(str(err)))
-            return None, None, {"base": "bad_response"}
+            return None, None, {"base": _error_key(client, err)}
         except Exception as err:  # noqa: BLE001 - the form must say something
             # No traceback: its frames could hold the request and so the secret.
             LOGGER.error("Unexpected error while adding an account: %s", client.scrub(repr(err)))

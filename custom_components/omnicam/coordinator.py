@@ -1,9 +1,14 @@
 """One coordinator per account: the camera list, every camera's status, realtime feeds.
 
 Polling reads the camera list (at the vendor's pace) and every camera's status. Where the
-vendor has realtime feeds, one background task per feed keeps it open, reconnects with
-backoff, and pushes what it hears into the same data; while every feed is up, polling
-slows down to a safety net. A push wakes only the entities of its own camera.
+vendor has realtime feeds, one background task of the entry per feed keeps it open,
+reconnects with backoff, and pushes what it hears into the same data; while every feed is
+up, polling slows down to a safety net. A push wakes only the entities of its own camera.
+
+Polls and pushes feed the same status, and the newer fact wins: every pushed field of a
+camera is stamped with when it arrived, and a poll that started before that keeps the
+pushed value. A poll that fails while realtime feeds are up keeps the cameras those feeds
+carry (they are current); it is logged and tried again at the normal pace.
 """
 
 from __future__ import annotations
@@ -33,7 +38,6 @@ from .const import (
     POLL_INTERVAL,
     SAFETY_POLL_INTERVAL,
 )
-from .vendors import VENDORS
 from .vendors.errors import AuthError, OmniCamError
 from .vendors.models import (
     Camera,
@@ -74,17 +78,18 @@ class OmniCamRuntimeData:
 type OmniCamConfigEntry = ConfigEntry[OmniCamRuntimeData]
 
 
-def camera_key(entry: ConfigEntry, camera_id: str) -> str:
-    """Return what names a camera in Home Assistant.
+def account_prefix(entry: ConfigEntry) -> str:
+    """Return what every unique id and device identifier of an entry starts with."""
+    return f"{entry.data['vendor']}:{entry.unique_id}:"
 
-    Vendor and camera id, and the account's unique id too where the vendor's camera ids
-    are channel numbers.
+
+def camera_key(entry: ConfigEntry, camera_id: str) -> str:
+    """Return what names a camera in Home Assistant: vendor, account and camera id.
+
+    The account is part of it because one camera can be reached by several accounts (a
+    Videoloft installer's login and its owner's), and each entry keeps its own device.
     """
-    vendor = entry.data["vendor"]
-    client = VENDORS.get(vendor)
-    if client is not None and client.scoped_camera_ids:
-        return f"{vendor}:{entry.unique_id}:{camera_id}"
-    return f"{vendor}:{camera_id}"
+    return f"{account_prefix(entry)}{camera_id}"
 
 
 def device_identifier(entry: ConfigEntry, camera_id: str) -> tuple[str, str]:
@@ -94,7 +99,7 @@ def device_identifier(entry: ConfigEntry, camera_id: str) -> tuple[str, str]:
 
 def parent_identifier(entry: ConfigEntry, parent: ParentDevice) -> tuple[str, str]:
     """Return the device registry identifier of a recorder whose channels are cameras."""
-    return (DOMAIN, f"{entry.data['vendor']}:recorder:{parent.id}")
+    return (DOMAIN, f"{account_prefix(entry)}recorder:{parent.id}")
 
 
 def event_signal(entry_id: str, camera_id: str) -> str:
@@ -139,6 +144,10 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
         self._active: dict[str, frozenset[str]] = {}
         self._event_off: dict[tuple[str, str], CALLBACK_TYPE] = {}
         self._camera_listeners: dict[str, list[CALLBACK_TYPE]] = {}
+        self._pushed: dict[str, dict[str, float]] = {}
+        """When each pushed field of a camera's status arrived (monotonic)."""
+        self._poll_failing = False
+        self._stopped = False
         entry.async_on_unload(self._async_stop)
         entry.async_on_unload(
             hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_stop_event)
@@ -150,7 +159,8 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
 
     @callback
     def _async_stop(self) -> None:
-        """Stop the feeds and the event timers."""
+        """Stop the feeds and the event timers; nothing starts again afterwards."""
+        self._stopped = True
         for feed in self.feeds.values():
             if feed.task is not None:
                 feed.task.cancel()
@@ -180,15 +190,56 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
 
     @callback
     def async_update_status(self, camera_id: str, status: CameraStatus) -> None:
-        """Take a camera's new status after a command or a push, without a poll."""
+        """Take a camera's new status after a command, without a poll.
+
+        The fields that changed are newer than any poll running now.
+        """
+        previous = self.data.status.get(camera_id) if self.data is not None else None
+        changed = [
+            f.name
+            for f in fields(status)
+            if f.name != "active"
+            and (previous is None or getattr(previous, f.name) != getattr(status, f.name))
+        ]
+        self._async_take_status(camera_id, status, changed)
+
+    @callback
+    def _async_take_status(
+        self, camera_id: str, status: CameraStatus, pushed: Sequence[str]
+    ) -> None:
+        """Store a camera's status; the `pushed` fields are stamped as newer than polls."""
         data = self.data
         if data is None or camera_id not in data.cameras:
             return
+        if pushed:
+            now = time.monotonic()
+            stamps = self._pushed.setdefault(camera_id, {})
+            for name in pushed:
+                stamps[name] = now
         status = replace(status, active=self._active_value(data.cameras[camera_id]))
         if data.status.get(camera_id) == status:
             return
         data.status[camera_id] = status
         self._async_camera_changed(camera_id)
+
+    def _newer_than_poll(
+        self, status: dict[str, CameraStatus], poll_started: float
+    ) -> dict[str, CameraStatus]:
+        """Return the polled status with what was pushed since the poll started."""
+        current = self.data.status if self.data is not None else {}
+        for camera_id in list(self._pushed):
+            stamps = {name: at for name, at in self._pushed[camera_id].items() if at > poll_started}
+            if not stamps:
+                del self._pushed[camera_id]  # this poll is newer than every push
+                continue
+            self._pushed[camera_id] = stamps
+            polled, known = status.get(camera_id), current.get(camera_id)
+            if polled is None or known is None:
+                continue
+            newer = {name: getattr(known, name) for name in stamps}
+            LOGGER.debug("%s: keeping %s pushed during the poll", camera_id, sorted(newer))
+            status[camera_id] = replace(polled, **newer)
+        return status
 
     def _active_value(self, camera: Camera) -> frozenset[str] | None:
         if not camera.has(Capability.MOTION):
@@ -197,6 +248,7 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
 
     async def _async_update_data(self) -> OmniCamData:
         started = time.perf_counter()
+        poll_started = time.monotonic()
         try:
             cameras = await self._async_cameras()
             status = await self.client.async_get_status(list(cameras.values()))
@@ -205,21 +257,68 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
                 translation_domain=DOMAIN, translation_key="invalid_auth"
             ) from err
         except OmniCamError as err:
+            error = self.client.scrub(str(err))
+            if (kept := self._fed_data(error)) is not None:
+                return kept
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="update_failed",
-                translation_placeholders={"error": self.client.scrub(str(err))},
+                translation_placeholders={"error": error},
             ) from err
+        if self._poll_failing:
+            LOGGER.info("Polling %s works again", self.config_entry.title)
+            self._poll_failing = False
+            self._pace()
         self.last_poll_seconds = time.perf_counter() - started
+        self._async_store_client_config()
         if status.keys() != cameras.keys():
             # A camera without status may have left the account: look at the list next time.
             self._cameras_read_at = dt_util.utc_from_timestamp(0)
         status = {
             cid: replace(value, active=self._active_value(cameras[cid]))
-            for cid, value in status.items()
+            for cid, value in self._newer_than_poll(status, poll_started).items()
             if cid in cameras
         }
         return OmniCamData(cameras=cameras, status=status)
+
+    def _fed_data(self, error: str) -> OmniCamData | None:
+        """After a failed poll, keep the cameras whose realtime feed is up, if any.
+
+        Their status is current (pushed); the others become unavailable. Polling goes
+        back to the normal pace until a poll works again.
+        """
+        fed = {
+            camera_id
+            for feed in self.feeds.values()
+            if feed.connected
+            for camera_id in feed.camera_ids
+        }
+        if self.data is None or not fed:
+            return None
+        if not self._poll_failing:
+            LOGGER.warning(
+                "Polling %s failed; keeping the %d cameras whose realtime feed is up: %s",
+                self.config_entry.title,
+                len(fed & self.data.status.keys()),
+                error,
+            )
+        else:
+            LOGGER.debug("Polling %s failed again: %s", self.config_entry.title, error)
+        self._poll_failing = True
+        self._pace()
+        return OmniCamData(
+            cameras=self.data.cameras,
+            status={cid: value for cid, value in self.data.status.items() if cid in fed},
+        )
+
+    @callback
+    def _async_store_client_config(self) -> None:
+        """Keep in the entry what the client learned and wants back after a restart."""
+        stored = self.client.stored_config()
+        entry = self.config_entry
+        if any(entry.data.get(key) != value for key, value in stored.items()):
+            LOGGER.debug("Storing %s in %s", sorted(stored), entry.title)
+            self.hass.config_entries.async_update_entry(entry, data={**entry.data, **stored})
 
     async def _async_cameras(self) -> dict[str, Camera]:
         now = dt_util.utcnow()
@@ -238,6 +337,8 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
     @callback
     def _sync_feeds(self, cameras: Sequence[Camera]) -> None:
         """Hold exactly the feeds the vendor asks for; restart those whose cameras changed."""
+        if self._stopped:
+            return
         wanted = self.client.realtime_groups(cameras)
         for key in list(self.feeds):
             if wanted.get(key) != self.feeds[key].camera_ids:
@@ -248,11 +349,10 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
             if key in self.feeds:
                 continue
             feed = self.feeds[key] = FeedState(camera_ids=camera_ids)
-            # A plain task, not one of Home Assistant's background tasks: a feed never
-            # ends by itself, and nothing should wait for it. It is cancelled on unload
-            # and when Home Assistant stops.
-            feed.task = self.hass.loop.create_task(
-                self._async_hold_feed(key, feed), name=f"{DOMAIN} feed {key}"
+            # A background task of the entry: unloading cancels it and waits for its end,
+            # and Home Assistant cancels it when it stops.
+            feed.task = self.config_entry.async_create_background_task(
+                self.hass, self._async_hold_feed(key, feed), f"{DOMAIN} feed {key}"
             )
         self._pace()
 
@@ -260,6 +360,7 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
     def _pace(self) -> None:
         """Poll slowly while every feed is up, at the normal pace otherwise."""
         up = bool(self.feeds) and all(feed.connected for feed in self.feeds.values())
+        up = up and not self._poll_failing
         self.update_interval = SAFETY_POLL_INTERVAL if up else POLL_INTERVAL
 
     async def _async_hold_feed(self, key: str, feed: FeedState) -> None:
@@ -314,9 +415,9 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
             changes: dict[str, Any] = {
                 f.name: value
                 for f in fields(update.status)
-                if (value := getattr(update.status, f.name)) is not None
+                if f.name != "active" and (value := getattr(update.status, f.name)) is not None
             }
-            self.async_update_status(update.camera_id, replace(previous, **changes))
+            self._async_take_status(update.camera_id, replace(previous, **changes), list(changes))
         if update.event is not None:
             self._async_event(data.cameras[update.camera_id], update.event)
 
@@ -363,7 +464,7 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
         self._active[camera_id] = active | {kind} if on else active - {kind}
         status = self.data.status.get(camera_id)
         if status is not None:
-            self.async_update_status(camera_id, status)
+            self._async_take_status(camera_id, status, ())
         return True
 
     @property

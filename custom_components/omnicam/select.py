@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -35,8 +37,10 @@ async def async_setup_entry(
 class PresetSelect(OmniCamEntity, SelectEntity):
     """Choosing a preset moves the camera there; the choice shows the last preset gone to.
 
-    The presets are read when the entity is added (and again when a preset that is not
-    known is asked for), so renaming them on the device shows after a reload.
+    The presets are read when the entity is added, and again when a preset that is not
+    known is asked for (so renaming them on the device shows after a reload). While none
+    could be read (the device did not answer at start), they are read again after every
+    poll until they are.
     """
 
     _attr_current_option: str | None = None
@@ -46,17 +50,38 @@ class PresetSelect(OmniCamEntity, SelectEntity):
         super().__init__(coordinator, camera, PRESET)
         self._presets: list[PtzPreset] = []
         self._attr_options = []
+        self._reading: asyncio.Task[None] | None = None
 
     async def async_added_to_hass(self) -> None:
-        """Read the presets."""
+        """Read the presets; read them again after polls while there are none."""
         await super().async_added_to_hass()
         await self._async_read_presets()
+        self.async_on_remove(self.coordinator.async_add_listener(self._async_polled))
+
+    @callback
+    def _async_polled(self) -> None:
+        """After a poll: read the presets again if none could be read so far."""
+        if self._presets or self._reading is not None or not self.available:
+            return
+        self._reading = self.coordinator.config_entry.async_create_background_task(
+            self.hass, self._async_read_again(), f"{DOMAIN} presets {self.entity_id}"
+        )
+
+    async def _async_read_again(self) -> None:
+        try:
+            await self._async_read_presets()
+        finally:
+            self._reading = None
+        if self._presets:
+            self.async_write_ha_state()
 
     async def _async_read_presets(self) -> None:
         try:
             self._presets = await self.coordinator.client.async_list_presets(self.camera_id)
         except OmniCamError as err:
-            LOGGER.debug("%s: presets not read: %s", self.entity_id, err)
+            LOGGER.debug(
+                "%s: presets not read: %s", self.entity_id, self.coordinator.client.scrub(str(err))
+            )
             return
         self._attr_options = [self._label(preset) for preset in self._presets]
 

@@ -27,7 +27,12 @@ Faults for tests: ``fail`` makes every authenticator and logger call answer with
 ``drop_feeds()`` cuts every realtime connection without a proper end;
 ``override[endpoint] = (status, body)`` answers that endpoint (a name of `requests`) with
 the status and body (a ``str`` as it is, anything else as JSON) until removed;
-``push_raw(text)`` writes text as it is into every realtime feed.
+``push_raw(text)`` writes text as it is into every realtime feed; ``status_delay`` holds
+every ``/cameras/status`` answer that many seconds after it was read (a slow poll).
+
+``add_user(email, password, uid, cameras)`` adds another login that sees some of the
+cameras (an owner's login next to the installer's); ``/devices`` and ``viewerInfo``
+answer each login with its own cameras.
 """
 
 from __future__ import annotations
@@ -179,6 +184,13 @@ DEFAULT_ALIASES = {"329475": "Customer 1", "400123": "Customer 2"}
 
 
 @dataclass
+class _User:
+    password: str
+    uid: int
+    cameras: set[str]
+
+
+@dataclass
 class _Feed:
     logger: int
     uids: frozenset[str] | None
@@ -220,6 +232,10 @@ class VideoloftSimulator:
         self.image_delay = 0.1
         self.draw_snapshots = True
         self.fail: str | None = None
+        self.status_delay = 0.0
+        self.users: dict[str, _User] = {}
+        """Other logins (by email) and the cameras each sees."""
+        self._token_users: dict[str, str] = {}
         self.override: dict[str, tuple[int, Any]] = {}
         self.absolute_uris = False
         self._released = asyncio.Event()
@@ -316,16 +332,21 @@ class VideoloftSimulator:
 
     # -- what tests do -------------------------------------------------------------------
 
+    def add_user(self, email: str, password: str, uid: int, cameras: set[str]) -> None:
+        """Add another login that sees the given cameras (change the set to change access)."""
+        self.users[email] = _User(password, uid, cameras)
+
     def expire_tokens(self) -> None:
         """End every token now; the realtime feeds that used one are closed."""
         self._tokens.clear()
         for feed in self._feeds:
             feed.queue.put_nowait("")
 
-    def drop_feeds(self) -> None:
-        """Cut every realtime connection without ending it properly."""
+    def drop_feeds(self, logger: int | None = None) -> None:
+        """Cut every realtime connection (of one logger) without ending it properly."""
         for feed in self._feeds:
-            feed.queue.put_nowait(None)
+            if logger is None or feed.logger == logger:
+                feed.queue.put_nowait(None)
 
     @property
     def open_feeds(self) -> int:
@@ -474,14 +495,21 @@ class VideoloftSimulator:
         else:
             return self._error(405, "method not allowed")
         self.logins.append(("auth1" if index == 0 else "regional", request.method))
-        if values.get("email") != self.email or values.get("password") != self.password:
+        email = values.get("email", "")
+        user = self.users.get(email)
+        if user is not None and values.get("password") == user.password:
+            uid = user.uid
+        elif email == self.email and values.get("password") == self.password:
+            uid = self.uid
+        else:
             return self._error(401, "Incorrect email or password")
         token = f"{secrets.token_urlsafe(24)}*{secrets.token_urlsafe(60)}."
         self._tokens[token] = time.monotonic()
+        self._token_users[token] = email
         return web.json_response(
             {
                 "result": {
-                    "uid": self.uid,
+                    "uid": uid,
                     "authToken": token,
                     "authenticator": self.regional_url,
                     "devices": [{"id": 2, "phonename": "ignored, as the document says"}],
@@ -493,10 +521,15 @@ class VideoloftSimulator:
                     },
                     "time": int(time.time() * 1000),
                     "region": "simulated",
-                    "email": self.email,
+                    "email": email,
                 }
             }
         )
+
+    def _sees(self, request: web.Request, uidd: str) -> bool:
+        """Tell whether the login of the request's token sees a camera."""
+        user = self.users.get(self._token_users.get(self._token(request) or "", ""))
+        return user is None or uidd in user.cameras
 
     def _owners(self, rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -513,6 +546,7 @@ class VideoloftSimulator:
         rows = {
             cam.uidd: {"uidd": cam.uidd, "phonename": cam.name, "permissions": [*cam.permissions]}
             for cam in self.cameras.values()
+            if self._sees(request, cam.uidd)
         }
         return web.json_response({"result": self._owners(rows)})
 
@@ -526,7 +560,7 @@ class VideoloftSimulator:
         errors = []
         for uidd in uids:
             cam = self.cameras.get(uidd)
-            if cam is None:
+            if cam is None or not self._sees(request, uidd):
                 errors.append({uidd: "Unauthorized"})
                 continue
             rows[uidd] = {
@@ -593,6 +627,8 @@ class VideoloftSimulator:
         body: dict[str, Any] = {"result": self._owners(rows)}
         if errors:
             body["errors"] = errors
+        if self.status_delay:
+            await asyncio.sleep(self.status_delay)
         return web.json_response(body)
 
     async def _realtime(self, request: web.Request) -> web.StreamResponse:

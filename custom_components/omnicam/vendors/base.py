@@ -85,8 +85,13 @@ class VendorClient(ABC):
     and events, a folder a day, each listed only when opened. 0: all listed at once."""
 
     scoped_camera_ids: ClassVar[bool] = False
-    """True when camera ids are unique only within the account (channel numbers): Home
-    Assistant's unique ids then carry the account's unique id too."""
+    """True when camera ids are unique only within the account (channel numbers), so that
+    they cannot tell whether other credentials reach the same account. (Home Assistant's
+    unique ids carry the account's unique id for every vendor.)"""
+
+    legacy_entity_keys: ClassVar[Mapping[str, str]] = {}
+    """Entity keys an earlier version used, mapped to today's: the last part of an
+    entity's unique id is renamed when an entry is migrated."""
 
     def __init__(self, session: aiohttp.ClientSession) -> None:
         """Keep the shared HTTP session."""
@@ -102,6 +107,14 @@ class VendorClient(ABC):
     @abstractmethod
     def from_config(cls, session: aiohttp.ClientSession, config: Mapping[str, Any]) -> VendorClient:
         """Build a client from a config entry's data (Home Assistant's standard keys)."""
+
+    def stored_config(self) -> dict[str, Any]:
+        """Return what the client learned that `from_config` should be given back.
+
+        Kept in the config entry's data (and written again when it changes), e.g. the
+        server a login said to use. Never a secret.
+        """
+        return {}
 
     @abstractmethod
     def secrets(self) -> Sequence[str]:

@@ -9,7 +9,12 @@ loggers (status, realtime feed, camera tasks, images, recorded events) and Wowza
   fall back to the documented GET only when the authenticator answers the POST with 404 or
   405 (remembered for the session). A 401 or 403 from ``/login`` is a refused password.
   The first login goes to the configured authenticator; later logins and every
-  authenticator call go to the ``authenticator`` the login names (the user's region).
+  authenticator call go to the ``authenticator`` the login names (the user's region), as
+  the document asks ("once you know the specific authenticator to use, you should use that
+  one directly"). That authenticator is handed back to the Home Assistant side
+  (`stored_config`) and given to the next client (``authenticator`` in `from_config`), so
+  that a restart goes to it first; the configured one is the fallback when it cannot be
+  reached.
 - Hosts given without a scheme (loggers, Wowza, maybe the authenticator) take the scheme of
   the configured authenticator URL.
 - Tokens live 20 minutes: we log in again after 15 minutes, and once whenever a call is
@@ -94,6 +99,7 @@ DEFAULT_URL: Final = "https://auth1.manything.com"
 CONF_EMAIL: Final = "email"
 CONF_PASSWORD: Final = "password"  # noqa: S105 - a config key, not a secret
 CONF_URL: Final = "url"
+CONF_AUTHENTICATOR: Final = "authenticator"
 
 REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=20, connect=10)
 REALTIME_TIMEOUT: Final = aiohttp.ClientTimeout(total=None, connect=15, sock_read=330)
@@ -257,14 +263,17 @@ class VideoloftClient(VendorClient):
         email: str,
         password: str,
         url: str = DEFAULT_URL,
+        authenticator: str | None = None,
     ) -> None:
-        """Initialise the client."""
+        """Initialise the client; `authenticator` is the regional one a login named."""
         super().__init__(session)
         self._email = email
         self._password = password
         self._configured = (url or DEFAULT_URL).rstrip("/")
         self._scheme = urlsplit(self._configured).scheme or "https"
         self._authenticator: str | None = None
+        if authenticator and urlsplit(authenticator).scheme in ("http", "https"):
+            self._authenticator = authenticator.rstrip("/")
         self._token: str | None = None
         self._token_at = 0.0
         self._uid: str | None = None
@@ -289,7 +298,12 @@ class VideoloftClient(VendorClient):
             config[CONF_EMAIL],
             config[CONF_PASSWORD],
             config.get(CONF_URL) or DEFAULT_URL,
+            config.get(CONF_AUTHENTICATOR),
         )
+
+    def stored_config(self) -> dict[str, Any]:
+        """Return the regional authenticator the last login named, once known."""
+        return {CONF_AUTHENTICATOR: self._authenticator} if self._authenticator else {}
 
     def secrets(self) -> Sequence[str]:
         """Return the password (as typed and as URL-encoded) and the token."""
@@ -424,7 +438,7 @@ class VideoloftClient(VendorClient):
     async def _api(
         self,
         name: str,
-        host: str,
+        host: str | None,
         path: str,
         params: Sequence[tuple[str, str]] = (),
         *,
@@ -433,7 +447,8 @@ class VideoloftClient(VendorClient):
     ) -> Any:
         """Call an authenticated endpoint; log in again once when the token is refused.
 
-        `via` is ``header`` (Authorization), ``query`` (``token=``), ``userToken``, or
+        `host` None is the authenticator, as the newest login named it. `via` is ``header``
+        (Authorization), ``query`` (``token=``), ``userToken``, or
         ``path`` (the token is the last path segment).
         """
         token = await self._fresh_token()
@@ -447,8 +462,9 @@ class VideoloftClient(VendorClient):
                 full_path = f"{path}/{quote(token, safe='')}"
             else:
                 query.append((via if via != "query" else "token", token))
+            base = host or self._auth_host()
             status, body = await self._send(
-                name, "GET", self._url(host, full_path), params=query, headers=headers
+                name, "GET", self._url(base, full_path), params=query, headers=headers
             )
             if status == 401 and attempt == 0:
                 _LOGGER.debug("%s: token refused; logging in again", name)
@@ -475,7 +491,7 @@ class VideoloftClient(VendorClient):
         return Account(unique_id=self._uid, title=f"Videoloft ({self._email})")
 
     async def _device_list(self) -> list[_Device]:
-        result = await self._api("devices", self._auth_host(), "/devices")
+        result = await self._api("devices", None, "/devices")
         devices: dict[str, _Device] = {}
         for owner, alias, row in _devices_in(result):
             uidd = str(_text(row.get("uidd") or row.get("uid")))
@@ -516,7 +532,7 @@ class VideoloftClient(VendorClient):
             *(
                 self._api(
                     "viewerInfo",
-                    self._auth_host(),
+                    None,
                     "/devices/viewerInfo",
                     [("uidd", uidd) for uidd in batch],
                 )
