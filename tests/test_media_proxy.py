@@ -9,6 +9,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.omnicam import views
+from custom_components.omnicam.vendors.models import MediaKind
 from tests.conftest import assert_no_secret
 from tests.simulators.ipcamlive import IPCamLiveSimulator
 from tests.simulators.media import mp4_clip
@@ -17,7 +18,7 @@ GARDEN = "55c9f405218d1"
 
 
 def _path(entry: MockConfigEntry, file_id: str = "141600", camera: str = GARDEN) -> str:
-    return f"/api/omnicam/media/{entry.entry_id}/{camera}/recording/{file_id}"
+    return views.media_path(entry, camera, MediaKind.RECORDING, file_id)
 
 
 async def test_full_clip_and_headers(

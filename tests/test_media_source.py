@@ -10,7 +10,10 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.omnicam.access import media_signature
 from custom_components.omnicam.const import DOMAIN
+from custom_components.omnicam.vendors.models import MediaKind
+from custom_components.omnicam.views import media_path
 from tests.conftest import assert_no_secret
 from tests.simulators.ipcamlive import IPCamLiveSimulator
 
@@ -151,26 +154,32 @@ async def test_play_timelapse(
 
 
 @pytest.mark.parametrize(
-    ("path", "status"),
+    ("camera", "kind", "item", "status"),
     [
-        ("{entry}/55c9f405218d1/recording/999999", 404),
-        ("{entry}/55c9f405218d1/timelapse/yesterday", 404),
-        ("{entry}/nope/recording/1", 404),
-        ("{entry}/55c9f405218d1/bogus/1", 404),
-        ("not-an-entry/55c9f405218d1/recording/1", 404),
-        ("{entry}/5a0c1b2d3e4f5/recording/1", 404),
+        (GARDEN, "recording", "999999", 404),
+        (GARDEN, "timelapse", "yesterday", 404),
+        ("nope", "recording", "1", 404),
+        (GARDEN, "bogus", "1", 404),
+        ("5a0c1b2d3e4f5", "recording", "1", 404),
     ],
 )
 async def test_proxy_not_found(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
-    hass_client,
-    path: str,
-    status: int,  # type: ignore[no-untyped-def]
+    hass_client,  # type: ignore[no-untyped-def]
+    camera: str,
+    kind: str,
+    item: str,
+    status: int,
 ) -> None:
+    # Signed as if listed: what the vendor then says decides.
+    signature = media_signature(loaded_entry, camera, kind, item)
     client = await hass_client()
-    response = await client.get(f"/api/omnicam/media/{path.format(entry=loaded_entry.entry_id)}")
+    path = f"{loaded_entry.entry_id}/{camera}/{kind}/{signature}/{item}"
+    response = await client.get(f"/api/omnicam/media/{path}")
     assert response.status == status
+    response = await client.get(f"/api/omnicam/media/not-an-entry/{path.split('/', 1)[1]}")
+    assert response.status == 404
 
 
 async def test_proxy_vendor_failures(
@@ -181,9 +190,7 @@ async def test_proxy_vendor_failures(
 ) -> None:
     client = await hass_client()
     ipcamlive.fail = "500"
-    response = await client.get(
-        f"/api/omnicam/media/{loaded_entry.entry_id}/{GARDEN}/recording/141600"
-    )
+    response = await client.get(media_path(loaded_entry, GARDEN, MediaKind.RECORDING, "141600"))
     assert response.status == 502
     ipcamlive.fail = None
 
@@ -192,7 +199,9 @@ async def test_resolve_errors(hass: HomeAssistant, loaded_entry: MockConfigEntry
     for identifier in (
         "x",
         f"{loaded_entry.entry_id}/{GARDEN}/recording/item",
-        f"{loaded_entry.entry_id}/nope/recording/item/1",
+        f"{loaded_entry.entry_id}/{GARDEN}/recording/item/1",
+        f"{loaded_entry.entry_id}/{GARDEN}/recording/item/forged/141600",
+        f"{loaded_entry.entry_id}/nope/recording/item/x/1",
     ):
         with pytest.raises(media_source.Unresolvable):
             await media_source.async_resolve_media(

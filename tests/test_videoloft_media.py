@@ -10,6 +10,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.omnicam.const import DOMAIN
+from custom_components.omnicam.vendors.models import MediaKind
+from custom_components.omnicam.views import thumbnail_path
 from tests.conftest import assert_no_secret
 from tests.simulators.videoloft import VideoloftSimulator
 
@@ -55,7 +57,7 @@ async def test_events_are_paged_newest_first_within_the_plan(
     newest = alerts[0]
     assert first.title.endswith(" · 11 s · Motion")
     assert first.identifier.endswith(
-        f"/item/{newest.id}_{newest.start_ms // 1000}_{-(-newest.end_ms // 1000)}_1"
+        f"/{newest.id}_{newest.start_ms // 1000}_{-(-newest.end_ms // 1000)}_1"
     )
     assert page.children[4].title.endswith("Audio")
     second = await _browse(hass, page.children[-1].identifier)
@@ -111,10 +113,16 @@ async def test_event_plays_and_thumbnail_shows_through_the_proxy(
     assert thumb.status == 200
     assert thumb.headers["Content-Type"] == "image/jpeg"
     assert (await thumb.read()).startswith(b"\xff\xd8")
-    missing = await client.get(page.children[0].thumbnail.replace("/event/", "/event/9") + "9")
+    item_id = page.children[0].identifier.rsplit("/", 1)[1]
+    missing = await client.get(
+        thumbnail_path(videoloft_loaded, GARDEN, MediaKind.EVENT, "9" + item_id)
+    )
     assert missing.status in (404, 502)
+    # The same item with an id the entry did not sign is refused.
+    forged = page.children[0].thumbnail.rsplit("/", 1)[0] + "/9" + item_id
+    assert (await client.get(forged)).status == 404
     bogus = await client.get(
-        f"/api/omnicam/thumbnail/{videoloft_loaded.entry_id}/{GARDEN}/event/not-an-event"
+        thumbnail_path(videoloft_loaded, GARDEN, MediaKind.EVENT, "not-an-event")
     )
     assert bogus.status == 404
     assert_no_secret(caplog, videoloft.password, *videoloft._tokens)

@@ -11,6 +11,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
+from .access import async_ensure_media_key
 from .const import CONF_TIME_ZONE, CONF_VENDOR, DOMAIN
 from .coordinator import (
     OmniCamConfigEntry,
@@ -48,6 +49,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: OmniCamConfigEntry) -> bool:
     """Connect to the account and set up its cameras."""
+    async_ensure_media_key(hass, entry)
     vendor = VENDORS.get(entry.data[CONF_VENDOR])
     if vendor is None:
         raise ConfigEntryNotReady(

@@ -12,6 +12,15 @@ random key instead. The relay follows the vendor URL as it changes (a new token 
 restart of the stream; a new server does) and asks an on-demand camera to stream when a
 player first reads the playlist, and again on the vendor's schedule for as long as players
 keep reading it: whoever plays the camera, it streams, and stops when nobody does.
+
+A relay key names one stream session: once nobody read it for `LIVE_KEY_IDLE_SECONDS` it
+is dead (Home Assistant's stream logs its source URL, so a key must not outlive its use).
+The next `stream_source()` mints a new key, and Home Assistant's stream, if it still holds
+the old one, is pointed at the new one. Neither key nor relay URL is ever logged here.
+
+A camera whose stream could not be looked up (vendor down, camera off) tries again while
+it has none, so that Home Assistant's choice of WebRTC provider follows the vendor's
+recovery without a reload.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ import secrets
 import time
 
 from homeassistant.components.camera import Camera as CameraEntity, CameraEntityFeature
+from homeassistant.components.stream import Stream
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -44,6 +54,14 @@ def _base(url: str) -> str:
 
 
 STREAM_CHECK_INTERVAL = timedelta(seconds=15)
+SOURCE_RETRY_SECONDS = 60.0
+"""How often a camera without a stream source looks it up again (at most)."""
+
+
+def _features(camera: Camera) -> CameraEntityFeature:
+    if camera.has(Capability.LIVE_STREAM):
+        return CameraEntityFeature.STREAM
+    return CameraEntityFeature(0)
 
 
 async def async_setup_entry(
@@ -70,12 +88,13 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
         """Initialise the camera."""
         OmniCamEntity.__init__(self, coordinator, camera)
         CameraEntity.__init__(self)
-        if camera.has(Capability.LIVE_STREAM):
-            self._attr_supported_features = CameraEntityFeature.STREAM
+        self._attr_supported_features = _features(camera)
         self._source: tuple[float, StreamSource] | None = None
         self._snapshot: tuple[float, int | None, bytes] | None = None
         self._snapshot_lock = asyncio.Lock()
         self._relay_key: str | None = None
+        self._source_missing_at: float | None = None
+        """When `stream_source()` last found no source (None: it found one, or never ran)."""
 
     @property
     def is_on(self) -> bool:
@@ -101,40 +120,81 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
         """Close the camera's live relay."""
         if self._relay_key is not None:
             self.hass.data[LIVE_RELAYS].pop(self._relay_key, None)
+            self._relay_key = None
         await super().async_will_remove_from_hass()
 
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Follow the camera's capabilities; look a missing stream source up again."""
+        self._attr_supported_features = _features(self.camera)
+        super()._handle_coordinator_update()
+        self._async_retry_source()
+
+    @callback
+    def _async_retry_source(self) -> None:
+        """Let Home Assistant choose a WebRTC provider again once a source may be there."""
+        missing_at = self._source_missing_at
+        if (
+            missing_at is None
+            or not self.camera.enabled
+            or not self.available
+            or time.monotonic() - missing_at < SOURCE_RETRY_SECONDS
+        ):
+            return
+        self._source_missing_at = time.monotonic()  # one retry at a time
+        self.coordinator.config_entry.async_create_background_task(
+            self.hass, self.async_refresh_providers(), f"{DOMAIN} {self.entity_id} providers"
+        )
+
+    def _live_relay(self) -> LiveRelay | None:
+        """Return the camera's relay while its key is alive."""
+        if self._relay_key is None:
+            return None
+        relay = self.hass.data[LIVE_RELAYS].get(self._relay_key)
+        return relay if relay is not None and relay.alive() else None
+
     def _local_url(self, source: StreamSource) -> str:
-        """Return what players open: the source, or its relay."""
+        """Return what players open: the source, or its relay (a new key once it died)."""
         on_demand = self.camera.has(Capability.LIVE_ON_DEMAND)
         if not source.relay and not on_demand:
             return source.url
         relays = self.hass.data[LIVE_RELAYS]
-        if self._relay_key is None:
-            self._relay_key = secrets.token_urlsafe(24)
-        relay = relays.get(self._relay_key)
-        moved = False
+        api = self.hass.config.api
+        host = "127.0.0.1"
+        if api is not None and api.host not in (api.local_ip, "0.0.0.0", "::"):  # noqa: S104
+            host = api.host
+        relay = self._live_relay()
+        moved = renewed = False
         if relay is not None:
             moved = _base(relay.upstream) != _base(source.url)
             relay.upstream = source.url
         else:
+            if self._relay_key is not None:
+                relays.pop(self._relay_key, None)  # its session is over: never again
+                renewed = True
+            self._relay_key = key = secrets.token_urlsafe(24)
             client, camera_id = self.coordinator.client, self.camera_id
-            relays[self._relay_key] = LiveRelay(
+            relays[key] = LiveRelay(
                 source.url,
                 refresh=self._async_refresh_relay,
                 start_live=partial(client.async_start_live, camera_id) if on_demand else None,
                 keepalive_seconds=client.live_keepalive_seconds,
+                host=host,
             )
-        api = self.hass.config.api
-        host = "127.0.0.1"
-        if api is not None and api.host not in (api.local_ip, "0.0.0.0", "::"):  # noqa: S104
-            host = f"[{api.host}]" if ":" in api.host else api.host
         scheme = "https" if api is not None and api.use_ssl else "http"
         port = api.port if api is not None else 8123
-        local = f"{scheme}://{host}:{port}{relay_path(self._relay_key, source.url)}"
-        if moved and self.stream is not None and self._stream_active():
+        netloc = f"[{host}]" if ":" in host else host
+        assert self._relay_key is not None
+        local = f"{scheme}://{netloc}:{port}{relay_path(self._relay_key, source.url)}"
+        stream = self.stream
+        if renewed and stream is not None and stream.source != local:
+            # Home Assistant's stream still holds the dead key: give it the new one.
+            LOGGER.debug("%s: stream given a new relay key", self.entity_id)
+            stream.update_source(local)
+        elif moved and stream is not None and self._stream_active():
             # The relay's address stays, but the server behind it changed: start over.
             LOGGER.debug("%s: stream moved to another server", self.entity_id)
-            self.stream.update_source(local)
+            stream.update_source(local)
         return local
 
     async def _async_refresh_relay(self) -> None:
@@ -155,16 +215,32 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
 
     async def stream_source(self) -> str | None:
         """Return the live stream URL (looked up at most once a minute)."""
-        if not self.camera.has(Capability.LIVE_STREAM) or not self.camera.enabled:
+        if not self.camera.has(Capability.LIVE_STREAM):
             return None
-        try:
-            return self._local_url(await self._async_source())
-        except AuthError:
-            self.coordinator.config_entry.async_start_reauth(self.hass)
-            return None
-        except OmniCamError as err:
-            LOGGER.debug("%s: no stream source: %s", self.entity_id, err)
-            return None
+        local: str | None = None
+        if self.camera.enabled:
+            try:
+                local = self._local_url(await self._async_source())
+            except AuthError:
+                self.coordinator.config_entry.async_start_reauth(self.hass)
+            except OmniCamError as err:
+                LOGGER.debug(
+                    "%s: no stream source: %s",
+                    self.entity_id,
+                    self.coordinator.client.scrub(str(err)),
+                )
+        if local is None:
+            if self._source_missing_at is None:
+                self._source_missing_at = time.monotonic()
+        else:
+            self._source_missing_at = None
+        return local
+
+    async def async_create_stream(self) -> Stream | None:
+        """Return Home Assistant's stream; one that holds a dead relay key gets a new one."""
+        if self.stream is not None and self._relay_key is not None and self._live_relay() is None:
+            await self.stream_source()
+        return await super().async_create_stream()
 
     @callback
     def _stream_active(self) -> bool:
@@ -172,16 +248,25 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
         return stream is not None and bool(stream.outputs())
 
     async def _async_check_stream(self, now: datetime | None = None) -> None:
-        """While a stream plays, follow the vendor's URL changes."""
+        """While a stream plays, follow the vendor's URL changes (and a dead relay key)."""
+        self._async_retry_source()
         if not self._stream_active() or self._source is None:
             return
         source = self._source[1]
         try:
             fresh = await self._async_source()
         except OmniCamError as err:
-            LOGGER.debug("%s: stream URL not refreshed: %s", self.entity_id, err)
+            LOGGER.debug(
+                "%s: stream URL not refreshed: %s",
+                self.entity_id,
+                self.coordinator.client.scrub(str(err)),
+            )
             return
-        if fresh.url == source.url or self.stream is None:
+        if self.stream is None:
+            return
+        if fresh.url == source.url:
+            if self._relay_key is not None and self._live_relay() is None:
+                self._local_url(fresh)  # a stream that retried too slowly: a new key
             return
         local = self._local_url(fresh)  # a relay follows, and restarts the stream itself
         if local == fresh.url and _base(fresh.url) != _base(source.url):

@@ -12,6 +12,8 @@ LOGGER = logging.getLogger(__package__)
 CONF_VENDOR: Final = "vendor"
 CONF_SUBSTREAM: Final = "substream"
 CONF_TIME_ZONE: Final = "time_zone"
+CONF_MEDIA_KEY: Final = "media_key"
+"""Random key of an entry's media ids (see access.py): made once, never shown."""
 
 POLL_INTERVAL: Final = timedelta(seconds=30)
 SAFETY_POLL_INTERVAL: Final = timedelta(minutes=5)
@@ -28,7 +30,10 @@ ATTR_DIRECTION: Final = "direction"
 ATTR_DURATION: Final = "duration"
 RECORDING_KEEPALIVE: Final = timedelta(seconds=15)
 
-MEDIA_URL: Final = "/api/omnicam/media/{entry_id}/{camera_id}/{kind}/{item_id}"
+MEDIA_URL: Final = "/api/omnicam/media/{entry_id}/{camera_id}/{kind}/{signature}/{item_id}"
+"""Proxy of a recorded item; `signature` proves the entry listed it (see access.py)."""
 LIVE_URL: Final = "/api/omnicam/live/{key}/{path:.+}"
-"""Relay of live HLS streams whose vendor URL carries a secret; `key` is the secret."""
-THUMBNAIL_URL: Final = "/api/omnicam/thumbnail/{entry_id}/{camera_id}/{kind}/{item_id}"
+"""Relay of live HLS streams whose vendor URL carries a secret; `key` is the secret of one
+stream session, dead once nobody read it for `LIVE_KEY_IDLE_SECONDS`."""
+LIVE_KEY_IDLE_SECONDS: Final = 120.0
+THUMBNAIL_URL: Final = "/api/omnicam/thumbnail/{entry_id}/{camera_id}/{kind}/{signature}/{item_id}"

@@ -16,10 +16,19 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 
+from .const import CONF_MEDIA_KEY
 from .coordinator import OmniCamConfigEntry
 from .vendors.base import REDACTED
 
-TO_REDACT = {CONF_API_KEY, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME, CONF_EMAIL, "codes"}
+TO_REDACT = {
+    CONF_API_KEY,
+    CONF_PASSWORD,
+    CONF_TOKEN,
+    CONF_USERNAME,
+    CONF_EMAIL,
+    CONF_MEDIA_KEY,
+    "codes",
+}
 
 
 async def async_get_config_entry_diagnostics(

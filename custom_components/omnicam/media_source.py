@@ -2,9 +2,11 @@
 
 Identifiers are ``entry_id[/camera_id[/kind[/day]]]`` for folders (for events the last
 part is the offset of an older page: events are listed 20 at a time, newest first, with
-a folder of older ones at the end), and ``entry_id/camera_id/kind/item/<item_id>`` for
-playable items. Playing resolves to the integration's proxy path, which Home Assistant
-signs for the browser; thumbnails are proxied too.
+a folder of older ones at the end), and ``entry_id/camera_id/kind/item/<signature>/<item_id>``
+for items: the signature (see access.py) proves the entry listed that item for that camera,
+so an identifier cannot name a file the vendor did not list. Playing resolves to the
+integration's proxy path, which Home Assistant signs for the user who asked; thumbnails are
+proxied too.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
+from .access import media_signature, media_signature_valid
 from .const import DOMAIN
 from .coordinator import OmniCamConfigEntry
 from .remux import DAV_MIME
@@ -146,26 +149,22 @@ class OmniCamMediaSource(MediaSource):
     async def async_resolve_media(self, item: MediaSourceItem) -> PlayMedia:
         """Resolve an item to the signed-on-delivery proxy path."""
         parts = [unquote(part) for part in (item.identifier or "").split("/")]
-        if len(parts) != 5 or parts[3] != ITEM:
-            raise Unresolvable(
-                translation_domain=DOMAIN,
-                translation_key="not_playable",
-                translation_placeholders={"id": item.identifier or ""},
-            )
-        entry_id, camera_id, kind_value, _, item_id = parts
+        unresolvable = Unresolvable(
+            translation_domain=DOMAIN,
+            translation_key="not_playable",
+            translation_placeholders={"id": item.identifier or ""},
+        )
+        if len(parts) != 6 or parts[3] != ITEM:
+            raise unresolvable
+        entry_id, camera_id, kind_value, _, signature, item_id = parts
         try:
             entry = self._entry(entry_id)
             kind = self._kind(self._camera(entry, camera_id), kind_value)
         except BrowseError as err:
-            raise Unresolvable(
-                translation_domain=DOMAIN,
-                translation_key="not_playable",
-                translation_placeholders={"id": item.identifier or ""},
-            ) from err
-        return PlayMedia(
-            media_path(entry_id, quote(camera_id, safe=""), kind, quote(item_id, safe="")),
-            "video/mp4",
-        )
+            raise unresolvable from err
+        if not media_signature_valid(entry, camera_id, kind.value, item_id, signature):
+            raise unresolvable
+        return PlayMedia(media_path(entry, camera_id, kind, item_id), "video/mp4")
 
     async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
         """Browse accounts, cameras, kinds, days and items."""
@@ -378,19 +377,21 @@ class OmniCamMediaSource(MediaSource):
         children = [
             BrowseMediaSource(
                 domain=DOMAIN,
-                identifier=self._ident(entry.entry_id, camera.id, kind.value, ITEM, item.id),
+                identifier=self._ident(
+                    entry.entry_id,
+                    camera.id,
+                    kind.value,
+                    ITEM,
+                    media_signature(entry, camera.id, kind.value, item.id),
+                    item.id,
+                ),
                 media_class=MediaClass.VIDEO,
                 media_content_type=item.mime_type,
                 title=item_title(item)
                 + ("" if item.mime_type in PLAYABLE else " · not playable in the browser"),
                 can_play=item.mime_type in PLAYABLE,
                 can_expand=False,
-                thumbnail=thumbnail_path(
-                    entry.entry_id,
-                    quote(camera.id, safe=""),
-                    kind,
-                    quote(item.id, safe=""),
-                )
+                thumbnail=thumbnail_path(entry, camera.id, kind, item.id)
                 if item.has_thumbnail
                 else None,
             )

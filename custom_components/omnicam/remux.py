@@ -10,7 +10,9 @@ files: run it in the executor.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
 from http import HTTPStatus
@@ -21,7 +23,7 @@ import time
 
 import aiohttp
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
-from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 
 DAV_MIME = "video/x-dahua-dav"
 _MP4_AUDIO = frozenset({"aac", "mp3"})
@@ -73,45 +75,91 @@ def remux_dav_to_mp4(source: Path, target: Path) -> None:
         raise RemuxError(str(err)) from err
 
 
+@dataclass(slots=True)
+class _Copy:
+    path: Path
+    size: int
+    made_at: float
+
+
 class Remuxer:
     """MP4 copies of one entry's DAV recordings, made on first play and kept for a while.
 
     The browser asks for a recording many times (ranges as it seeks), so each copy is kept
-    for `KEEP_SECONDS` and at most `KEEP_FILES` are on disk at once, in a folder of the
-    system's temporary files that goes when the entry is unloaded.
+    for `KEEP_SECONDS`, in a folder of the system's temporary files that goes when the
+    entry is unloaded. The disk they take is bounded: a download larger than `MAX_BYTES`
+    is given up, and copies beyond `MAX_BYTES` together go, oldest first, but never one
+    that a request is sending. Requests for one recording share one download and remux;
+    what a failed one left on disk is removed.
     """
 
     KEEP_SECONDS = 600.0
-    KEEP_FILES = 4
+    MAX_BYTES = 1 << 30
 
     def __init__(self, hass: HomeAssistant) -> None:
         """Start with nothing on disk."""
         self._hass = hass
         self._folder: Path | None = None
-        self._made: dict[tuple[str, ...], tuple[float, Path]] = {}
-        self._locks: dict[tuple[str, ...], asyncio.Lock] = {}
+        self._made: dict[tuple[str, ...], _Copy] = {}
+        self._making: dict[tuple[str, ...], asyncio.Task[None]] = {}
+        self._users: Counter[tuple[str, ...]] = Counter()
         self._serial = 0
         self._unlisten: CALLBACK_TYPE | None = None
 
-    async def async_mp4(
+    async def async_acquire(
         self,
         key: tuple[str, ...],
         open_source: Callable[[], Awaitable[aiohttp.ClientResponse]],
     ) -> Path:
-        """Return the MP4 copy of a recording, fetching and remuxing it if needed."""
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            made = self._made.get(key)
-            if made is not None and time.monotonic() - made[0] < self.KEEP_SECONDS:
-                return made[1]
-            path = await self._async_make(open_source)
-            self._made[key] = (time.monotonic(), path)
+        """Return the MP4 copy of a recording, fetching and remuxing it if needed.
+
+        The copy is held (never evicted) until `release` is called with the same key.
+        """
+        copy = self._made.get(key)
+        if copy is None or (
+            time.monotonic() - copy.made_at >= self.KEEP_SECONDS and not self._users[key]
+        ):
+            task = self._making.get(key)
+            if task is None:
+                task = self._hass.async_create_background_task(
+                    self._async_produce(key, open_source), "omnicam remux"
+                )
+                self._making[key] = task
+            # Shielded: one request that goes away does not stop the others' copy.
+            await asyncio.shield(task)
+            if (copy := self._made.get(key)) is None:  # pragma: no cover - closed meanwhile
+                raise RemuxError("the copy was removed")
+        self._users[key] += 1
         await self._async_evict()
-        return path
+        return copy.path
+
+    @callback
+    def release(self, key: tuple[str, ...]) -> None:
+        """Let a copy go that a request no longer sends."""
+        self._users[key] -= 1
+        if self._users[key] <= 0:
+            del self._users[key]
+
+    def disk_bytes(self) -> int:
+        """Return the bytes the copies take."""
+        return sum(copy.size for copy in self._made.values())
+
+    async def _async_produce(
+        self, key: tuple[str, ...], open_source: Callable[[], Awaitable[aiohttp.ClientResponse]]
+    ) -> None:
+        try:
+            old = self._made.pop(key, None)
+            if old is not None:
+                await self._async_unlink(old.path)
+            path, size = await self._async_make(open_source)
+            self._made[key] = _Copy(path, size, time.monotonic())
+        finally:
+            self._making.pop(key, None)
+        await self._async_evict(keep=key)
 
     async def _async_make(
         self, open_source: Callable[[], Awaitable[aiohttp.ClientResponse]]
-    ) -> Path:
+    ) -> tuple[Path, int]:
         hass = self._hass
         if self._folder is None:
             self._folder = Path(await hass.async_add_executor_job(mkdtemp, None, "omnicam-"))
@@ -121,47 +169,73 @@ class Remuxer:
         self._serial += 1
         source = self._folder / f"{self._serial}.dav"
         target = self._folder / f"{self._serial}.mp4"
+        try:
+            await self._async_download(open_source, source)
+            await hass.async_add_executor_job(remux_dav_to_mp4, source, target)
+            size = (await hass.async_add_executor_job(target.stat)).st_size
+        except BaseException:
+            await asyncio.shield(self._async_unlink(target))
+            raise
+        finally:
+            await asyncio.shield(self._async_unlink(source))
+        return target, size
+
+    async def _async_download(
+        self, open_source: Callable[[], Awaitable[aiohttp.ClientResponse]], source: Path
+    ) -> None:
+        hass = self._hass
         response = await open_source()
         try:
             if response.status != HTTPStatus.OK:
                 raise RemuxError(f"the recording was not served (HTTP {response.status})")
             file = await hass.async_add_executor_job(source.open, "wb")
+            written = 0
             try:
                 async for chunk in response.content.iter_chunked(1 << 20):
+                    written += len(chunk)
+                    if written > self.MAX_BYTES:
+                        raise RemuxError(
+                            f"the recording is larger than the {self.MAX_BYTES >> 20} MB "
+                            "kept for playback"
+                        )
                     await hass.async_add_executor_job(file.write, chunk)
             finally:
                 await hass.async_add_executor_job(file.close)
         finally:
             response.release()
-        try:
-            await hass.async_add_executor_job(remux_dav_to_mp4, source, target)
-        finally:
-            await hass.async_add_executor_job(partial(source.unlink, missing_ok=True))
-        return target
 
-    async def _async_evict(self) -> None:
+    async def _async_unlink(self, path: Path) -> None:
+        await self._hass.async_add_executor_job(partial(path.unlink, missing_ok=True))
+
+    async def _async_evict(self, keep: tuple[str, ...] | None = None) -> None:
+        """Remove expired copies, then the oldest until the rest fit `MAX_BYTES`.
+
+        A copy a request is sending stays; so does `keep` (just made for its requests).
+        """
         now = time.monotonic()
-        newest = sorted(self._made, key=lambda k: self._made[k][0], reverse=True)
-        old = [
-            key
-            for n, key in enumerate(newest)
-            if n >= self.KEEP_FILES or now - self._made[key][0] >= self.KEEP_SECONDS
-        ]
-        for key in old:
-            _, path = self._made.pop(key)
-            self._locks.pop(key, None)
-            await self._hass.async_add_executor_job(partial(path.unlink, missing_ok=True))
+        total = self.disk_bytes()
+        for key in sorted(self._made, key=lambda k: self._made[k].made_at):
+            copy = self._made[key]
+            expired = now - copy.made_at >= self.KEEP_SECONDS
+            if (not expired and total <= self.MAX_BYTES) or key == keep or self._users[key]:
+                continue
+            del self._made[key]
+            total -= copy.size
+            await self._async_unlink(copy.path)
 
     async def _async_stopping(self, event: Event) -> None:
         self._unlisten = None
         await self.async_close()
 
     async def async_close(self) -> None:
-        """Remove every copy and the folder."""
+        """Stop every copy being made; remove every copy and the folder."""
         if self._unlisten is not None:
             self._unlisten()
             self._unlisten = None
+        for task in list(self._making.values()):
+            task.cancel()
         self._made.clear()
+        self._users.clear()
         if self._folder is not None:
             await self._hass.async_add_executor_job(
                 partial(shutil.rmtree, self._folder, ignore_errors=True)

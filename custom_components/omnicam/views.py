@@ -1,8 +1,16 @@
 """Authenticated proxy for recorded media: the browser never sees a vendor URL or secret.
 
 Paths carry every parameter (HA signs only relative paths without a query string):
-``/api/omnicam/media/<entry_id>/<camera_id>/<kind>/<item_id>``, and the item's thumbnail at
-``/api/omnicam/thumbnail/…`` (fetched by the Media browser with the user's own token).
+``/api/omnicam/media/<entry_id>/<camera_id>/<kind>/<signature>/<item_id>``, and the item's
+thumbnail at ``/api/omnicam/thumbnail/…`` (fetched by the Media browser with the user's own
+token). A request is served only when the user may read the camera's entity (401/403
+otherwise) and the signature proves that this entry listed the item (404 otherwise, before
+the vendor is asked anything: see access.py). The proxy fetches only the URL the vendor's
+client built, and follows no redirect (a 3xx is a 502).
+
+The live relay (``/api/omnicam/live/<key>/…``) needs no login, since Home Assistant's stream
+worker and go2rtc have none: its key names one stream session, dies when nobody read it
+for a while, and is accepted only from the local machine.
 """
 
 from __future__ import annotations
@@ -11,21 +19,27 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from ipaddress import ip_address
 import re
 import time
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import aiohttp
 from aiohttp import hdrs, web
-from homeassistant.config_entries import ConfigEntryState
+from aiohttp.abc import AbstractStreamWriter
+from homeassistant.components.http.const import KEY_HASS_USER
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.http import HomeAssistantView
 from homeassistant.util.hass_dict import HassKey
 from yarl import URL
 
+from .access import media_signature, media_signature_valid, user_may_see_camera
 from .const import (
     DOMAIN,
+    LIVE_KEY_IDLE_SECONDS,
     LIVE_URL,
     LOGGER,
     MEDIA_LOCATION_CACHE_SECONDS,
@@ -68,18 +82,36 @@ def _vague(content_type: str | None) -> bool:
     )
 
 
-def media_path(entry_id: str, camera_id: str, kind: MediaKind, item_id: str) -> str:
-    """Return the proxy path of a recorded item."""
-    return MEDIA_URL.format(
-        entry_id=entry_id, camera_id=camera_id, kind=kind.value, item_id=item_id
+def _signed_path(
+    template: str, entry: ConfigEntry, camera_id: str, kind: MediaKind, item_id: str
+) -> str:
+    return template.format(
+        entry_id=entry.entry_id,
+        camera_id=quote(camera_id, safe=""),
+        kind=kind.value,
+        signature=media_signature(entry, camera_id, kind.value, item_id),
+        item_id=quote(item_id, safe=""),
     )
 
 
-def thumbnail_path(entry_id: str, camera_id: str, kind: MediaKind, item_id: str) -> str:
-    """Return the proxy path of a recorded item's thumbnail."""
-    return THUMBNAIL_URL.format(
-        entry_id=entry_id, camera_id=camera_id, kind=kind.value, item_id=item_id
-    )
+def media_path(entry: ConfigEntry, camera_id: str, kind: MediaKind, item_id: str) -> str:
+    """Return the proxy path of a recorded item the vendor listed, signed for this entry."""
+    return _signed_path(MEDIA_URL, entry, camera_id, kind, item_id)
+
+
+def thumbnail_path(entry: ConfigEntry, camera_id: str, kind: MediaKind, item_id: str) -> str:
+    """Return the proxy path of a listed item's thumbnail, signed for this entry."""
+    return _signed_path(THUMBNAIL_URL, entry, camera_id, kind, item_id)
+
+
+class _SentFileResponse(web.FileResponse):
+    """A file response sent inside the handler (while the copy is held), not again after."""
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        """Send the file, once."""
+        if self.prepared:
+            return None
+        return await super().prepare(request)
 
 
 class OmniCamMediaView(HomeAssistantView):
@@ -97,9 +129,11 @@ class OmniCamMediaView(HomeAssistantView):
     async def get(
         self,
         request: web.Request,
+        *,
         entry_id: str,
         camera_id: str,
         kind: str,
+        signature: str,
         item_id: str,
     ) -> web.StreamResponse:
         """Proxy the item, passing Range requests through."""
@@ -111,6 +145,13 @@ class OmniCamMediaView(HomeAssistantView):
             or kind not in {member.value for member in MediaKind}
         ):
             raise web.HTTPNotFound
+        self._check_user(request, entry, camera_id)
+        if not media_signature_valid(entry, camera_id, kind, item_id, signature):
+            # Never the ids themselves: they are whatever the caller wrote.
+            LOGGER.warning(
+                "Refused a %s request for an item that %s did not list", self.part, entry.title
+            )
+            raise web.HTTPNotFound
         try:
             location = await self._async_location(entry, camera_id, MediaKind(kind), item_id)
         except (NotFound, NotSupported) as err:
@@ -121,20 +162,39 @@ class OmniCamMediaView(HomeAssistantView):
             )
             raise web.HTTPBadGateway from None
         if self.part == "media" and location.mime_type == DAV_MIME:
-            return await self._async_remuxed(entry, (camera_id, kind, item_id), location)
+            return await self._async_remuxed(request, entry, (camera_id, kind, item_id), location)
         return await self._async_proxy(request, location, entry.runtime_data.client)
 
+    def _check_user(self, request: web.Request, entry: OmniCamConfigEntry, camera_id: str) -> None:
+        """Refuse a user who may not read the camera's entity (or its device's)."""
+        user = request.get(KEY_HASS_USER)
+        if user is None:
+            raise web.HTTPUnauthorized
+        allowed = user_may_see_camera(self.hass, user, entry, camera_id)
+        if allowed is None:
+            raise web.HTTPNotFound
+        if not allowed:
+            raise web.HTTPForbidden
+
     async def _async_remuxed(
-        self, entry: OmniCamConfigEntry, key: tuple[str, ...], location: MediaLocation
+        self,
+        request: web.Request,
+        entry: OmniCamConfigEntry,
+        key: tuple[str, ...],
+        location: MediaLocation,
     ) -> web.StreamResponse:
-        """Serve a DAV recording as MP4: fetched and remuxed once, then served from disk."""
+        """Serve a DAV recording as MP4: fetched and remuxed once, then served from disk.
+
+        The copy is held while it is sent, so that no other request evicts it meanwhile.
+        """
         runtime = entry.runtime_data
         if runtime.remuxer is None:
             runtime.remuxer = Remuxer(self.hass)
             entry.async_on_unload(runtime.remuxer.async_close)
+        remuxer = runtime.remuxer
         client = runtime.client
         try:
-            path = await runtime.remuxer.async_mp4(
+            path = await remuxer.async_acquire(
                 key, lambda: client.async_open_media(location, {}, _PROXY_TIMEOUT)
             )
         except (aiohttp.ClientError, TimeoutError, OmniCamError, RemuxError) as err:
@@ -144,10 +204,18 @@ class OmniCamMediaView(HomeAssistantView):
                 client.scrub(str(err)) or type(err).__name__,
             )
             raise web.HTTPBadGateway from None
-        return web.FileResponse(
-            path,
-            headers={hdrs.CONTENT_TYPE: "video/mp4", hdrs.CACHE_CONTROL: "private, max-age=300"},
-        )
+        try:
+            response = _SentFileResponse(
+                path,
+                headers={
+                    hdrs.CONTENT_TYPE: "video/mp4",
+                    hdrs.CACHE_CONTROL: "private, max-age=300",
+                },
+            )
+            await response.prepare(request)
+            return response
+        finally:
+            remuxer.release(key)
 
     async def _async_location(
         self, entry: OmniCamConfigEntry, camera_id: str, kind: MediaKind, item_id: str
@@ -188,7 +256,10 @@ class OmniCamMediaView(HomeAssistantView):
                 upstream = await client.async_open_media(location, headers, _PROXY_TIMEOUT)
             else:
                 upstream = await async_get_clientsession(self.hass).get(
-                    location.url, headers=location.headers | headers, timeout=_PROXY_TIMEOUT
+                    location.url,
+                    headers=location.headers | headers,
+                    timeout=_PROXY_TIMEOUT,
+                    allow_redirects=False,
                 )
         except (aiohttp.ClientError, TimeoutError, OmniCamError) as err:
             LOGGER.warning(
@@ -259,6 +330,15 @@ class LiveRelay:
     keepalive_seconds: float = 30.0
     asked_at: float | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    host: str | None = None
+    """The host the relay URL names (besides loopback, the only caller accepted)."""
+    read_at: float = field(default_factory=time.monotonic)
+    """When the key was made or last read: it dies `LIVE_KEY_IDLE_SECONDS` after."""
+
+    def alive(self, now: float | None = None) -> bool:
+        """Tell whether the key still opens the stream (read recently enough)."""
+        now = time.monotonic() if now is None else now
+        return now - self.read_at < LIVE_KEY_IDLE_SECONDS
 
 
 LIVE_RELAYS: HassKey[dict[str, LiveRelay]] = HassKey(f"{DOMAIN}_live_relays")
@@ -267,6 +347,25 @@ _PLAYLIST_LIMIT = 1 << 20
 LIVE_LAPSE_SECONDS = 55.0
 """An on-demand camera not asked again for this long may have stopped streaming."""
 _URI_ATTRIBUTE = re.compile(r'URI="([^"]*)"')
+
+
+def _local_caller(request: web.Request, relay: LiveRelay) -> bool:
+    """Tell a caller on this machine: loopback, or the address the relay URL names."""
+    remote = request.remote
+    if not remote:
+        return False
+    try:
+        address = ip_address(remote.split("%", 1)[0])
+    except ValueError:
+        return False
+    if address.is_loopback:
+        return True
+    if relay.host is None:
+        return False
+    try:
+        return address == ip_address(relay.host.strip("[]"))
+    except ValueError:
+        return False
 
 
 def relay_path(key: str, upstream: str) -> str:
@@ -294,9 +393,19 @@ class OmniCamLiveView(OmniCamMediaView):
         self, request: web.Request, key: str, path: str
     ) -> web.StreamResponse:
         """Pass a playlist (cleaned) or a segment (streamed) from the vendor."""
-        relay = self.hass.data.get(LIVE_RELAYS, {}).get(key)
+        relays = self.hass.data.get(LIVE_RELAYS, {})
+        relay = relays.get(key)
+        now = time.monotonic()
+        if relay is not None and not relay.alive(now):
+            del relays[key]  # its stream session is over: the key is dead for good
+            relay = None
         if relay is None or not _RELAY_PATH.fullmatch(path) or ".." in path.split("/"):
             raise web.HTTPNotFound
+        if not _local_caller(request, relay):
+            # Never the key or the path: this line must not open the stream to its reader.
+            LOGGER.debug("Live relay refused a caller from another machine")
+            raise web.HTTPForbidden
+        relay.read_at = now
         playlist = path.endswith(".m3u8")
         if playlist and relay.refresh is not None:
             try:
@@ -307,6 +416,8 @@ class OmniCamLiveView(OmniCamMediaView):
         target = upstream.join(URL(path)).with_query(
             {**request.query, **upstream.query} if request.query else upstream.query
         )
+        if target.origin() != upstream.origin():  # pragma: no cover - the path pattern
+            raise web.HTTPNotFound  # keeps it there; this is the belt to those braces
         location = MediaLocation(url=str(target), mime_type="application/octet-stream")
         if not playlist:
             return await self._async_proxy(request, location)
@@ -337,7 +448,9 @@ class OmniCamLiveView(OmniCamMediaView):
     async def _async_playlist(self, location: MediaLocation, upstream: URL) -> web.Response:
         session = async_get_clientsession(self.hass)
         try:
-            async with session.get(location.url, timeout=_PROXY_TIMEOUT) as resp:
+            async with session.get(
+                location.url, timeout=_PROXY_TIMEOUT, allow_redirects=False
+            ) as resp:
                 if resp.status != HTTPStatus.OK:
                     raise web.HTTPNotFound if resp.status == 404 else web.HTTPBadGateway
                 body = await resp.content.read(_PLAYLIST_LIMIT)

@@ -33,6 +33,9 @@ Faults for tests: ``fail`` = ``"500"``, ``"html"``, ``"error"`` (an ``Error`` bo
 200), ``"bad_request"`` (400) or ``"timeout"`` (hang until cleared) for every CGI call after
 authentication; ``override[(cgi, action)] = (status, body)`` for one action;
 ``findnext_fail_after`` makes ``findNextFile`` answer 500 after that many pages.
+``loadfile_fail`` makes ``RPC_Loadfile`` send a whole file cut off in the middle
+(``"truncate"``) or redirect to ``loadfile_redirect`` (``"redirect"``); ``loadfile_gate``
+(an event) holds every whole-file answer until it is set.
 """
 
 from __future__ import annotations
@@ -150,6 +153,9 @@ class AmcrestSimulator:
         }
         self.finders: dict[str, Finder] = {}
         self.findnext_fail_after: int | None = None
+        self.loadfile_fail: str | None = None
+        self.loadfile_redirect = ""
+        self.loadfile_gate: asyncio.Event | None = None
         # auth
         self.basic_only = False
         self.nonce_ttl: float | None = None
@@ -627,4 +633,16 @@ class AmcrestSimulator:
         if found is None:
             return web.Response(status=404, text="Not Found")
         body = mp4_clip() if path.endswith(".mp4") else dav_clip()
+        if self.loadfile_fail == "redirect":
+            raise web.HTTPFound(self.loadfile_redirect)
+        if "Range" not in request.headers:
+            if self.loadfile_gate is not None:
+                await self.loadfile_gate.wait()
+            if self.loadfile_fail == "truncate":
+                response = web.StreamResponse(headers={"Content-Length": str(len(body))})
+                await response.prepare(request)
+                await response.write(body[: len(body) // 2])
+                assert request.transport is not None
+                request.transport.close()
+                return response
         return ranged(request, body, "Application/octet-stream")

@@ -662,6 +662,7 @@ class AmcrestClient(VendorClient):
         *,
         client_timeout: aiohttp.ClientTimeout = REQUEST_TIMEOUT,
         headers: Mapping[str, str] | None = None,
+        allow_redirects: bool = True,
     ) -> aiohttp.ClientResponse:
         """Send a GET with Digest (or Basic) auth; return the first answer that is no 401.
 
@@ -679,6 +680,7 @@ class AmcrestClient(VendorClient):
                         headers=headers,
                         ssl=self._ssl,
                         middlewares=(),
+                        allow_redirects=allow_redirects,
                     )
                 else:
                     resp = await self._session.get(
@@ -687,6 +689,7 @@ class AmcrestClient(VendorClient):
                         headers=headers,
                         ssl=self._ssl,
                         middlewares=(self._digest,),
+                        allow_redirects=allow_redirects,
                     )
             except TimeoutError:
                 raise CannotConnect(f"{name}: timed out") from None
@@ -729,8 +732,15 @@ class AmcrestClient(VendorClient):
         *,
         client_timeout: aiohttp.ClientTimeout = REQUEST_TIMEOUT,
         headers: Mapping[str, str] | None = None,
+        allow_redirects: bool = True,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
-        resp = await self._send(name, url, client_timeout=client_timeout, headers=headers)
+        resp = await self._send(
+            name,
+            url,
+            client_timeout=client_timeout,
+            headers=headers,
+            allow_redirects=allow_redirects,
+        )
         try:
             yield resp
         finally:
@@ -1430,7 +1440,11 @@ class AmcrestClient(VendorClient):
         url = self._loadfile_url(path)
         try:
             async with self._open(
-                "RPC_Loadfile", url, client_timeout=MEDIA_TIMEOUT, headers={"Range": "bytes=0-15"}
+                "RPC_Loadfile",
+                url,
+                client_timeout=MEDIA_TIMEOUT,
+                headers={"Range": "bytes=0-15"},
+                allow_redirects=False,
             ) as resp:
                 if resp.status == 404:
                     raise NotFound(f"recording {item_id} is not stored any more")
@@ -1463,4 +1477,5 @@ class AmcrestClient(VendorClient):
             URL(location.url, encoded=True),
             client_timeout=client_timeout or MEDIA_TIMEOUT,
             headers=merged,
+            allow_redirects=False,  # only the file the client named, never another host
         )

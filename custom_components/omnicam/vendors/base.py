@@ -202,15 +202,18 @@ class VendorClient(ABC):
         """Send the request for a recorded item the proxy streams; the caller releases it.
 
         `headers` (e.g. ``Range``) are sent on top of the location's own. The response is
-        returned whatever its status; a vendor whose media needs more than static headers
+        returned whatever its status (a redirect is not followed: the proxy fetches only
+        what the client built); a vendor whose media needs more than static headers
         (HTTP Digest) sends it its own way. Raises ``aiohttp.ClientError`` or
         ``TimeoutError`` when the vendor cannot be reached, an ``OmniCamError`` when a
         vendor's own handshake fails.
         """
         merged = dict(location.headers) | dict(headers)
         if client_timeout is None:
-            return await self._session.get(location.url, headers=merged)
-        return await self._session.get(location.url, headers=merged, timeout=client_timeout)
+            return await self._session.get(location.url, headers=merged, allow_redirects=False)
+        return await self._session.get(
+            location.url, headers=merged, timeout=client_timeout, allow_redirects=False
+        )
 
     async def async_set_pin_lock(
         self,
