@@ -15,6 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.omnicam.const import DOMAIN, POLL_INTERVAL
+from custom_components.omnicam.registry import async_rescope
 from custom_components.omnicam.vendors import ipcamlive as ipcamlive_module
 from tests.conftest import assert_no_secret, ipcamlive_entry
 from tests.simulators.ipcamlive import IPCamLiveSimulator, SimCamera
@@ -273,3 +274,97 @@ async def test_entity_registry_ids_are_stable(
     entry = entity_registry.async_get("binary_sensor.front_garden_stream")
     assert entry is not None
     assert entry.unique_id == "ipcamlive:ipcamlive-test:55c9f405218d1:stream_connected"
+
+
+async def test_entry_of_version_1_1_is_migrated(
+    hass: HomeAssistant,
+    ipcamlive: IPCamLiveSimulator,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An entity key renamed since: the vendor says so once, the migration follows it.
+    monkeypatch.setattr(
+        ipcamlive_module.IPCamLiveClient, "legacy_entity_keys", {"connected": "stream_connected"}
+    )
+    entry = ipcamlive_entry(ipcamlive)
+    assert (entry.version, entry.minor_version) == (1, 1)
+    entry.add_to_hass(hass)
+    # What version 1.1 registered: ids without the account.
+    device = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={(DOMAIN, "ipcamlive:55c9f405218d1")},
+        name="Front Garden",
+    )
+    device_registry.async_update_device(device.id, name_by_user="My garden")
+    for domain, key, object_id in (
+        ("binary_sensor", "connected", "garden_feed"),
+        ("camera", "camera", "garden_cam"),
+    ):
+        entity_registry.async_get_or_create(
+            domain,
+            DOMAIN,
+            f"ipcamlive:55c9f405218d1:{key}",
+            config_entry=entry,
+            device_id=device.id,
+            suggested_object_id=object_id,
+        )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert (entry.version, entry.minor_version) == (1, 2)
+    feed = entity_registry.async_get("binary_sensor.garden_feed")
+    assert feed is not None
+    assert feed.unique_id == "ipcamlive:ipcamlive-test:55c9f405218d1:stream_connected"
+    assert feed.device_id == device.id
+    assert hass.states.get("binary_sensor.garden_feed").state == STATE_ON
+    assert hass.states.get("binary_sensor.front_garden_stream") is None  # no twin
+    cam = entity_registry.async_get("camera.garden_cam")
+    assert cam is not None
+    assert cam.unique_id == "ipcamlive:ipcamlive-test:55c9f405218d1:camera"
+    assert hass.states.get("camera.garden_cam").state != STATE_UNAVAILABLE
+    migrated = device_registry.async_get(device.id)
+    assert migrated is not None
+    assert migrated.identifiers == {(DOMAIN, "ipcamlive:ipcamlive-test:55c9f405218d1")}
+    assert migrated.name_by_user == "My garden"
+
+
+async def test_entry_of_a_later_version_is_refused(
+    hass: HomeAssistant, ipcamlive: IPCamLiveSimulator
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="IPCamLive",
+        unique_id="ipcamlive-test",
+        version=2,
+        data={"vendor": "ipcamlive", "api_key": ipcamlive.secret, "url": ipcamlive.url},
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
+
+
+async def test_rescope_moves_entities_and_devices_to_a_new_account_id(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    before = {
+        e.entity_id: e.device_id
+        for e in er.async_entries_for_config_entry(entity_registry, loaded_entry.entry_id)
+    }
+    garden = device_registry.async_get_device({(DOMAIN, "ipcamlive:ipcamlive-test:55c9f405218d1")})
+    assert garden is not None
+    await async_rescope(hass, loaded_entry, "ipcamlive-test", "ipcamlive-new")
+    hass.config_entries.async_update_entry(loaded_entry, unique_id="ipcamlive-new")
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    after = er.async_entries_for_config_entry(entity_registry, loaded_entry.entry_id)
+    assert {e.entity_id: e.device_id for e in after} == before
+    assert all(e.unique_id.startswith("ipcamlive:ipcamlive-new:") for e in after)
+    moved = device_registry.async_get_device({(DOMAIN, "ipcamlive:ipcamlive-new:55c9f405218d1")})
+    assert moved is not None
+    assert moved.id == garden.id
+    assert hass.states.get("binary_sensor.front_garden_stream").state == STATE_ON
+    # Nothing to do when the id stays.
+    await async_rescope(hass, loaded_entry, "ipcamlive-new", "ipcamlive-new")

@@ -329,3 +329,111 @@ async def test_preset_select_recovers_when_presets_come_back(
     await hass.async_block_till_done()
     assert sum("getPresets" in line for line in nvr.log) == reads
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+# -- migration of version 1.1 ids -------------------------------------------------------
+
+
+async def test_amcrest_entry_of_version_1_1_is_migrated(
+    hass: HomeAssistant,
+    nvr: AmcrestSimulator,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(amcrest, "AUTH_RETRY_DELAY", 0.0)
+    entry = amcrest_entry(nvr)
+    entry.add_to_hass(hass)
+    recorder = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={(DOMAIN, f"amcrest:recorder:{nvr.serial}")},
+        name=nvr.model,
+    )
+    device_registry.async_update_device(recorder.id, name_by_user="My NVR")
+    channel = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={(DOMAIN, f"amcrest:{nvr.serial}:1")},
+        name="Front Door",
+        via_device=(DOMAIN, f"amcrest:recorder:{nvr.serial}"),
+    )
+    entity_registry.async_get_or_create(
+        "binary_sensor",
+        DOMAIN,
+        f"amcrest:{nvr.serial}:1:VideoMotion",  # the event code was the key in 1.1
+        config_entry=entry,
+        device_id=channel.id,
+        suggested_object_id="porch_movement",
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.minor_version == 2
+    moved = device_registry.async_get(recorder.id)
+    assert moved is not None
+    assert moved.identifiers == {(DOMAIN, f"amcrest:{nvr.serial}:recorder:{nvr.serial}")}
+    assert moved.name_by_user == "My NVR"
+    assert device_registry.async_get(channel.id).via_device_id == recorder.id
+    motion = entity_registry.async_get("binary_sensor.porch_movement")
+    assert motion is not None
+    assert motion.unique_id == f"amcrest:{nvr.serial}:1:motion"
+    assert _state(hass, "binary_sensor.porch_movement") != STATE_UNAVAILABLE
+    assert hass.states.get("binary_sensor.front_door_motion") is None  # no twin
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_device_two_logins_shared_in_version_1_1_is_split(
+    hass: HomeAssistant,
+    videoloft: VideoloftSimulator,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    videoloft.add_user("owner@example.com", "owner's pw", 329475, {GARDEN, ROOM})
+    installer = videoloft_entry(videoloft)
+    owner = MockConfigEntry(
+        domain=DOMAIN,
+        title="Videoloft (owner@example.com)",
+        unique_id="329475",
+        data={
+            "vendor": "videoloft",
+            "email": "owner@example.com",
+            "password": "owner's pw",
+            "url": videoloft.auth_url,
+        },
+    )
+    installer.add_to_hass(hass)
+    owner.add_to_hass(hass)
+    # 1.1: one device for both entries, the entities of the entry that came first.
+    shared = device_registry.async_get_or_create(
+        config_entry_id=installer.entry_id,
+        identifiers={(DOMAIN, f"videoloft:{GARDEN}")},
+        name="Garden (Customer 1)",
+    )
+    device_registry.async_update_device(
+        shared.id, add_config_entry_id=owner.entry_id, name_by_user="Back garden"
+    )
+    entity_registry.async_get_or_create(
+        "camera",
+        DOMAIN,
+        f"videoloft:{GARDEN}:camera",
+        config_entry=installer,
+        device_id=shared.id,
+        suggested_object_id="installer_garden",
+    )
+    # Setting up the integration sets up both entries, in the order they were added.
+    assert await hass.config_entries.async_setup(installer.entry_id)
+    await hass.async_block_till_done()
+    assert owner.state is ConfigEntryState.LOADED
+    ours = device_registry.async_get_device({(DOMAIN, f"videoloft:{videoloft.uid}:{GARDEN}")})
+    theirs = device_registry.async_get_device({(DOMAIN, f"videoloft:329475:{GARDEN}")})
+    assert ours is not None
+    assert theirs is not None
+    assert ours.id != theirs.id
+    assert theirs.id == shared.id  # the entry left alone on it keeps the device
+    assert ours.config_entries == {installer.entry_id}
+    assert theirs.config_entries == {owner.entry_id}
+    assert ours.name_by_user == theirs.name_by_user == "Back garden"
+    camera = entity_registry.async_get("camera.installer_garden")
+    assert camera is not None
+    assert camera.device_id == ours.id
+    assert camera.unique_id == f"videoloft:{videoloft.uid}:{GARDEN}:camera"
+    for entry in (installer, owner):
+        assert await hass.config_entries.async_unload(entry.entry_id)
