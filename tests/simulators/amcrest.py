@@ -156,6 +156,8 @@ class AmcrestSimulator:
         self.loadfile_fail: str | None = None
         self.loadfile_redirect = ""
         self.loadfile_gate: asyncio.Event | None = None
+        self.loadfile_whole = 0
+        """Whole-file ``RPC_Loadfile`` answers begun (no ``Range``)."""
         # auth
         self.basic_only = False
         self.nonce_ttl: float | None = None
@@ -636,6 +638,7 @@ class AmcrestSimulator:
         if self.loadfile_fail == "redirect":
             raise web.HTTPFound(self.loadfile_redirect)
         if "Range" not in request.headers:
+            self.loadfile_whole += 1
             if self.loadfile_gate is not None:
                 await self.loadfile_gate.wait()
             if self.loadfile_fail == "truncate":
