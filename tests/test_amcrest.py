@@ -281,6 +281,12 @@ async def test_unreachable_device_recovers(
 ) -> None:
     coordinator = _coordinator(loaded)
     nvr.fail = "500"
+    # The event stream is up: the cameras it pushes stay available through a failed poll.
+    await coordinator.async_refresh()
+    assert hass.states.get("binary_sensor.front_door_online").state == STATE_ON
+    # The stream goes too: nothing is known any more.
+    nvr.drop_stream()
+    await wait_for(lambda: not any(feed.connected for feed in coordinator.feeds.values()))
     await coordinator.async_refresh()
     assert hass.states.get("binary_sensor.front_door_online").state == STATE_UNAVAILABLE
     nvr.fail = None
