@@ -1,9 +1,21 @@
-"""Config flow: a menu of vendors, one form per vendor, reauth and reconfigure."""
+"""Config flow: a menu of vendors, the form each vendor declares, reauth and reconfigure.
+
+Nothing here names a vendor. Each vendor module declares its form (`VendorClient.form`)
+and its options (`VendorClient.options`) in a small vocabulary of field types; this module
+turns them into Home Assistant selectors. The menu lists `VENDORS`, and the step of each
+menu option, ``async_step_<vendor>``, is routed to the one step every vendor shares.
+
+Reauth and reconfigure never move an entry to another account: the account the new data
+reaches must have the entry's unique id. A vendor whose unique id is derived from its
+secret (`VendorClient.unique_id_from_secret`) gets a new unique id with a new secret; it
+is accepted only when the new secret reaches the entry's cameras, and the entry's devices
+and entities are moved to it first, so that they keep their entity ids.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -13,17 +25,6 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlow,
     OptionsFlowWithReload,
-)
-from homeassistant.const import (
-    CONF_API_KEY,
-    CONF_EMAIL,
-    CONF_HOST,
-    CONF_PASSWORD,
-    CONF_PORT,
-    CONF_SSL,
-    CONF_URL,
-    CONF_USERNAME,
-    CONF_VERIFY_SSL,
 )
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
@@ -141,12 +142,13 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_vendor_step(
         self, vendor: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        form = VENDOR_FORMS[vendor]
+        """Show a vendor's form; add the account it reaches."""
+        form = VENDORS[vendor].form
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {CONF_VENDOR: vendor, **user_input}
             self._async_abort_entries_match(
-                {key: data[key] for key in form.identity} | {CONF_VENDOR: vendor}
+                {key: data.get(key) for key in form.identity} | {CONF_VENDOR: vendor}
             )
             _, account, errors = await self._async_validate(data)
             if account is not None:
@@ -155,31 +157,15 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_create_entry(title=account.title, data=data)
         return self.async_show_form(
             step_id=vendor,
-            data_schema=self.add_suggested_values_to_schema(vol.Schema(form.fields), user_input),
+            data_schema=self.add_suggested_values_to_schema(form_schema(form.fields), user_input),
             errors=errors,
         )
 
-    async def _async_same_account(self, client: VendorClient, account: Account) -> bool:
-        """Tell whether new credentials still reach the entry's account."""
-        entry = (
-            self._get_reauth_entry()
-            if self.source == SOURCE_REAUTH
-            else self._get_reconfigure_entry()
-        )
-        if account.unique_id == entry.unique_id:
-            return True
-        if VENDORS[entry.data[CONF_VENDOR]].scoped_camera_ids:
-            return False  # channel numbers say nothing about which device it is
-        registry = dr.async_get(self.hass)
-        devices = dr.async_entries_for_config_entry(registry, entry.entry_id)
-        if not devices:
-            return True
-        camera_ids = await client.async_get_camera_ids()
-        return any(
-            device_identifier(entry, camera_id) in device.identifiers
-            for camera_id in camera_ids
-            for device in devices
-        )
+    def _entry(self) -> ConfigEntry:
+        """Return the entry being reauthenticated or reconfigured."""
+        if self.source == SOURCE_REAUTH:
+            return self._get_reauth_entry()
+        return self._get_reconfigure_entry()
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Start re-authentication after the vendor refused the credentials."""
@@ -189,44 +175,42 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the vendor's secrets again."""
-        entry = self._get_reauth_entry()
-        form = VENDOR_FORMS[entry.data[CONF_VENDOR]]
-        return await self._async_update_entry(
-            "reauth_confirm",
-            user_input,
-            vol.Schema({key: value for key, value in form.fields.items() if key in form.secrets}),
-        )
+        form = VENDORS[self._get_reauth_entry().data[CONF_VENDOR]].form
+        secrets = [field for field in form.fields if field.key in form.secrets]
+        return await self._async_update_entry("reauth_confirm", user_input, form_schema(secrets))
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change where and how the account is reached."""
         entry = self._get_reconfigure_entry()
-        form = VENDOR_FORMS[entry.data[CONF_VENDOR]]
+        form = VENDORS[entry.data[CONF_VENDOR]].form
         suggested = {k: v for k, v in entry.data.items() if k not in form.secrets}
         return await self._async_update_entry(
             "reconfigure",
             user_input,
-            self.add_suggested_values_to_schema(vol.Schema(form.fields), user_input or suggested),
+            self.add_suggested_values_to_schema(form_schema(form.fields), user_input or suggested),
         )
 
     async def _async_update_entry(
         self, step_id: str, user_input: dict[str, Any] | None, schema: vol.Schema
     ) -> ConfigFlowResult:
-        """Validate changed data for an existing entry, then save it and reload."""
-        entry = (
-            self._get_reauth_entry()
-            if self.source == SOURCE_REAUTH
-            else self._get_reconfigure_entry()
-        )
+        """Validate changed data for an existing entry of the same account; save and reload."""
+        entry = self._entry()
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**entry.data, **user_input}
             client, account, errors = await self._async_validate(data)
             if client is not None and account is not None:
-                if not await self._async_same_account(client, account):
-                    return self.async_abort(reason="wrong_account")
-                return self.async_update_reload_and_abort(entry, data=data)
+                await self.async_set_unique_id(account.unique_id, raise_on_progress=False)
+                vendor = VENDORS[entry.data[CONF_VENDOR]]
+                if not vendor.unique_id_from_secret or account.unique_id == entry.unique_id:
+                    self._abort_if_unique_id_mismatch(reason="wrong_account")
+                    return self.async_update_reload_and_abort(entry, data=data)
+                try:
+                    return await self._async_move_to_unique_id(entry, client, account, data)
+                except OmniCamError as err:
+                    errors = {"base": _error_key(client, err)}
         return self.async_show_form(
             step_id=step_id,
             data_schema=schema,
@@ -234,16 +218,61 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders={"account": entry.title},
         )
 
+    async def _async_move_to_unique_id(
+        self,
+        entry: ConfigEntry,
+        client: VendorClient,
+        account: Account,
+        data: dict[str, Any],
+    ) -> ConfigFlowResult:
+        """Give the entry the unique id of a new secret that reaches the same cameras."""
+        self._abort_if_unique_id_configured()  # another entry holds that account already
+        if not await self._async_reaches_entry_cameras(entry, client):
+            return self.async_abort(reason="wrong_account")
+        LOGGER.info("%s: the new secret reaches the same cameras; new unique id", entry.title)
+        await async_rescope(self.hass, entry, entry.unique_id or "", account.unique_id)
+        return self.async_update_reload_and_abort(entry, unique_id=account.unique_id, data=data)
+
+    async def _async_reaches_entry_cameras(self, entry: ConfigEntry, client: VendorClient) -> bool:
+        """Tell whether a client reaches at least one of the entry's cameras.
+
+        An entry without a camera device proves nothing, so it is refused.
+        """
+        registry = dr.async_get(self.hass)
+        known = {
+            identifier
+            for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
+            for identifier in device.identifiers
+        }
+        if not known:
+            return False
+        return any(
+            device_identifier(entry, camera_id) in known
+            for camera_id in await client.async_get_camera_ids()
+        )
+
+
+def _error_key(client: VendorClient, err: OmniCamError) -> str:
+    """Return the form error of a vendor error."""
+    if isinstance(err, AuthError):
+        return "invalid_auth"
+    if isinstance(err, CannotConnect):
+        return "cannot_connect"
+    LOGGER.warning("Unexpected answer while adding an account: %s", client.scrub(str(err)))
+    return "bad_response"
+
 
 class OmniCamOptionsFlow(OptionsFlowWithReload):
-    """Amcrest: play the sub stream instead of the main stream (the entry reloads)."""
+    """The options the entry's vendor declares (the entry reloads when they change)."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show the stream choice."""
+        """Show the vendor's options."""
         if user_input is not None:
             return self.async_create_entry(data=user_input)
-        schema = vol.Schema({vol.Required(CONF_SUBSTREAM, default=False): _BOOL})
+        options = VENDORS[self.config_entry.data[CONF_VENDOR]].options
         return self.async_show_form(
             step_id="init",
-            data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),
+            data_schema=self.add_suggested_values_to_schema(
+                form_schema(options), self.config_entry.options
+            ),
         )

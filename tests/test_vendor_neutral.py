@@ -1,0 +1,268 @@
+"""A vendor is one module: the platforms name no vendor, and a new vendor needs no edit there.
+
+The last test adds a vendor that exists only in this file (a module's worth of client and
+declarations, no HTTP) and takes it through the config flow, the entities and a pushed
+event, without touching any file of the integration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+import json
+from pathlib import Path
+import re
+from typing import Any
+
+import aiohttp
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+import pytest
+
+from custom_components.omnicam.binary_sensor import EVENT_SENSORS
+from custom_components.omnicam.const import DOMAIN
+from custom_components.omnicam.vendors import VENDORS
+from custom_components.omnicam.vendors.base import VendorClient
+from custom_components.omnicam.vendors.errors import AuthError
+from custom_components.omnicam.vendors.models import (
+    Account,
+    Camera,
+    CameraEvent,
+    CameraStatus,
+    Capability,
+    EventKind,
+    FieldType,
+    FormField,
+    RealtimeUpdate,
+    StreamSource,
+    VendorForm,
+)
+from tests.conftest import wait_for
+
+COMPONENT = Path(__file__).parent.parent / "custom_components" / "omnicam"
+
+NEUTRAL_FILES = (
+    "config_flow.py",
+    "binary_sensor.py",
+    "sensor.py",
+    "camera.py",
+    "button.py",
+    "media_source.py",
+    "views.py",
+)
+"""Files that adding a vendor must not need to touch."""
+
+KNOWN_VENDORS = ("ipcamlive", "videoloft", "manything", "amcrest", "dahua", "aipix", "opencamera")
+
+
+def _vendor_names() -> set[str]:
+    names = set(KNOWN_VENDORS)
+    for key, client in VENDORS.items():
+        names |= {key.lower(), client.manufacturer.lower()}
+    return names
+
+
+@pytest.mark.parametrize("name", NEUTRAL_FILES)
+def test_platform_files_name_no_vendor(name: str) -> None:
+    text = (COMPONENT / name).read_text().lower()
+    hits = sorted(vendor for vendor in _vendor_names() if vendor in text)
+    assert not hits, f"{name} names {hits}: move it behind the vendor vocabulary"
+
+
+def test_vendor_modules_are_free_of_home_assistant() -> None:
+    for path in (COMPONENT / "vendors").glob("*.py"):
+        text = path.read_text()
+        assert not re.search(r"^\s*(from|import) (homeassistant|voluptuous)\b", text, re.M), path
+
+
+def test_every_state_kind_has_one_binary_sensor() -> None:
+    assert set(EVENT_SENSORS) == set(EventKind) - {EventKind.RING}
+    strings = json.loads((COMPONENT / "strings.json").read_text())
+    names = strings["entity"]["binary_sensor"]
+    for kind, description in EVENT_SENSORS.items():
+        assert description.key == kind.value
+        # Named by its translation, or by its device class (Motion, Sound, Tamper).
+        assert description.translation_key in names or (
+            description.translation_key is None and description.device_class is not None
+        )
+
+
+def test_every_vendor_declaration_is_translated() -> None:
+    """A vendor's strings: menu option, form step, reauth and reconfigure, options, plans."""
+    for path in ("strings.json", "translations/en.json"):
+        strings = json.loads((COMPONENT / path).read_text())
+        steps = strings["config"]["step"]
+        for vendor, client in VENDORS.items():
+            keys = [field.key for field in client.form.fields]
+            assert vendor in steps["user"]["menu_options"], (path, vendor)
+            assert set(keys) <= set(steps[vendor]["data"]), (path, vendor)
+            assert set(client.form.secrets) <= set(steps["reauth_confirm"]["data"]), vendor
+            assert set(client.form.secrets) <= set(keys), vendor
+            assert set(client.form.identity) <= set(keys), vendor
+            assert set(keys) <= set(steps["reconfigure"]["data"]), (path, vendor)
+            options = strings["options"]["step"]["init"]["data"]
+            assert {field.key for field in client.options} <= set(options), vendor
+            plans = strings["entity"]["sensor"]["service_level"]["state"]
+            assert set(client.service_levels) <= set(plans), vendor
+
+
+def test_every_form_error_is_translated() -> None:
+    strings = json.loads((COMPONENT / "strings.json").read_text())
+    source = (COMPONENT / "config_flow.py").read_text()
+    errors = set(re.findall(r'(?:"base": |return |: )"([a-z_]+)"', source))
+    assert {"invalid_auth", "cannot_connect", "bad_response", "unknown", "invalid_url"} <= errors
+    assert errors <= set(strings["config"]["error"])
+    reasons = set(re.findall(r'reason="([a-z_]+)"', source))
+    assert reasons <= set(strings["config"]["abort"])
+
+
+# -- a vendor that lives only here -------------------------------------------------------
+
+CONF_TOKEN = "token"
+CONF_SITE = "site"
+
+
+class LakesideClient(VendorClient):
+    """A made-up cloud whose whole integration is this class: no edit anywhere else."""
+
+    vendor = "lakeside"
+    manufacturer = "Lakeside"
+    form = VendorForm(
+        fields=(
+            FormField(CONF_SITE, FieldType.TEXT),
+            FormField(CONF_TOKEN, FieldType.PASSWORD),
+            FormField("port", FieldType.PORT, default=8443),
+            FormField("url", FieldType.URL, required=False, default="https://lakeside.invalid"),
+        ),
+        secrets=(CONF_TOKEN,),
+        identity=(CONF_SITE,),
+    )
+    service_levels = ("free", "pro")
+    event_hold_seconds = None
+    feed: asyncio.Queue[RealtimeUpdate] | None = None
+
+    def __init__(self, session: aiohttp.ClientSession, site: str, token: str) -> None:
+        """Keep the site and its token."""
+        super().__init__(session)
+        self._site, self._token = site, token
+
+    @classmethod
+    def from_config(
+        cls, session: aiohttp.ClientSession, config: Mapping[str, Any]
+    ) -> LakesideClient:
+        """Build the client from the entry's data."""
+        return cls(session, config[CONF_SITE], config[CONF_TOKEN])
+
+    def secrets(self) -> Sequence[str]:
+        """Return the token."""
+        return (self._token,)
+
+    async def async_get_account(self) -> Account:
+        """Accept one token."""
+        if self._token != "good-token":
+            raise AuthError("token refused")
+        return Account(unique_id=f"lakeside-{self._site}", title=f"Lakeside {self._site}")
+
+    async def async_get_cameras(self) -> list[Camera]:
+        """Return one camera that reports people, wind (no kind) and its plan."""
+        return [
+            Camera(
+                id="pier",
+                name="Pier",
+                manufacturer=self.manufacturer,
+                capabilities=frozenset(
+                    {Capability.MOTION, Capability.SERVICE_LEVEL, Capability.ONLINE_STATE}
+                ),
+                event_types=(EventKind.PERSON,),
+                event_codes=("human", "wind"),
+            )
+        ]
+
+    async def async_get_status(self, cameras: Sequence[Camera]) -> dict[str, CameraStatus]:
+        """Every camera is online on the pro plan."""
+        return {camera.id: CameraStatus(online=True, service_level="pro") for camera in cameras}
+
+    async def async_get_stream_source(self, camera_id: str) -> StreamSource:
+        """Never called: the camera has no live stream."""
+        raise NotImplementedError
+
+    async def async_get_snapshot(self, camera_id: str, width: int | None = None) -> bytes:
+        """Never called: the camera has no snapshot."""
+        raise NotImplementedError
+
+    def realtime_groups(self, cameras: Sequence[Camera]) -> dict[str, tuple[str, ...]]:
+        """One feed for the site."""
+        return {self._site: tuple(camera.id for camera in cameras)}
+
+    async def async_run_realtime(
+        self,
+        key: str,
+        camera_ids: Sequence[str],
+        on_connect: Callable[[], None],
+        on_update: Callable[[RealtimeUpdate], None],
+    ) -> None:
+        """Hand over what the test puts in the class's queue."""
+        queue = LakesideClient.feed = asyncio.Queue()
+        on_connect()
+        while True:
+            on_update(await queue.get())
+
+
+@pytest.fixture
+def lakeside(monkeypatch: pytest.MonkeyPatch) -> type[LakesideClient]:
+    """Register the made-up vendor, as its module's line in `vendors/__init__.py` would."""
+    monkeypatch.setitem(VENDORS, LakesideClient.vendor, LakesideClient)
+    return LakesideClient
+
+
+async def test_a_new_vendor_is_one_module(
+    hass: HomeAssistant, lakeside: type[LakesideClient]
+) -> None:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert "lakeside" in result["menu_options"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "lakeside"}
+    )
+    assert result["step_id"] == "lakeside"
+    assert [str(key) for key in result["data_schema"].schema] == ["site", "token", "port", "url"]
+    form = {"site": "north", "token": "bad", "port": "8443", "url": "lakeside.invalid"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
+    assert result["errors"] == {"url": "invalid_url"}
+    form["url"] = "https://lakeside.invalid"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], form | {"token": "good-token"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["port"] == 8443  # the port selector's value is stored as an int
+    entry = result["result"]
+    assert entry.unique_id == "lakeside-north"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    # No options declared: no options flow.
+    assert not hass.config_entries.async_get_entry(entry.entry_id).supports_options
+
+    # Entities from the vocabulary: the plan sensor offers the vendor's plans, the kind
+    # has its binary sensor, the codes fire the alert entity.
+    plan = hass.states.get("sensor.pier_service_plan")
+    assert plan.state == "pro"
+    assert plan.attributes["options"] == ["free", "pro"]
+    person = "binary_sensor.pier_person"
+    assert hass.states.get(person).state == "off"
+    alert = hass.states.get("event.pier_alert")
+    assert alert.attributes["event_types"] == ["human", "wind"]
+    await wait_for(lambda: lakeside.feed is not None)
+    assert lakeside.feed is not None
+    lakeside.feed.put_nowait(
+        RealtimeUpdate("pier", event=CameraEvent("pier", "human", "1", kind=EventKind.PERSON))
+    )
+    await wait_for(lambda: hass.states.get(person).state == "on")
+    alert = hass.states.get("event.pier_alert")
+    assert alert.attributes["event_type"] == "human"
+    assert alert.attributes["kind"] == "person"
+    lakeside.feed.put_nowait(RealtimeUpdate("pier", event=CameraEvent("pier", "wind", "2")))
+    await wait_for(lambda: hass.states.get("event.pier_alert").attributes["event_type"] == "wind")
+    assert hass.states.get(person).state == "on"  # a code without a kind is no state
+    await hass.config_entries.async_unload(entry.entry_id)
