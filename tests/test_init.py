@@ -368,3 +368,44 @@ async def test_rescope_moves_entities_and_devices_to_a_new_account_id(
     assert hass.states.get("binary_sensor.front_garden_stream").state == STATE_ON
     # Nothing to do when the id stays.
     await async_rescope(hass, loaded_entry, "ipcamlive-new", "ipcamlive-new")
+
+
+async def test_migration_leaves_what_it_cannot_move(
+    hass: HomeAssistant,
+    ipcamlive: IPCamLiveSimulator,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = ipcamlive_entry(ipcamlive)
+    entry.add_to_hass(hass)
+    # A device and an entity each of whose new ids is taken already, and ids of no
+    # known form: all left as they are.
+    for identifier in ("ipcamlive:5a0c1b2d3e4f5", "ipcamlive:ipcamlive-test:5a0c1b2d3e4f5"):
+        device_registry.async_get_or_create(
+            config_entry_id=entry.entry_id, identifiers={(DOMAIN, identifier)}
+        )
+    for unique_id, object_id in (
+        ("ipcamlive:5a0c1b2d3e4f5:stream_connected", "old_twin"),
+        ("ipcamlive:ipcamlive-test:5a0c1b2d3e4f5:stream_connected", "new_twin"),
+        ("elsewhere:5a0c1b2d3e4f5:x", "foreign"),
+        ("ipcamlive:lonely", "lonely"),
+    ):
+        entity_registry.async_get_or_create(
+            "binary_sensor",
+            DOMAIN,
+            unique_id,
+            config_entry=entry,
+            suggested_object_id=object_id,
+        )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.minor_version == 2
+    assert device_registry.async_get_device({(DOMAIN, "ipcamlive:5a0c1b2d3e4f5")}) is not None
+    old_twin = entity_registry.async_get("binary_sensor.old_twin")
+    assert old_twin is not None
+    assert old_twin.unique_id == "ipcamlive:5a0c1b2d3e4f5:stream_connected"
+    assert entity_registry.async_get("binary_sensor.foreign").unique_id.startswith("elsewhere")
+    assert entity_registry.async_get("binary_sensor.lonely").unique_id == "ipcamlive:lonely"
+    assert "is taken" in caplog.text
+    assert "already known" in caplog.text
