@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 import logging
+from unittest.mock import MagicMock
 
 from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 from homeassistant.auth.models import Credentials
 from homeassistant.components import media_source
 from homeassistant.components.camera import async_get_stream_source
@@ -26,7 +28,7 @@ from custom_components.omnicam.const import CONF_MEDIA_KEY, DOMAIN, LIVE_KEY_IDL
 from custom_components.omnicam.vendors import amcrest
 from custom_components.omnicam.vendors.amcrest import media_item_id
 from custom_components.omnicam.vendors.models import MediaKind
-from custom_components.omnicam.views import LIVE_RELAYS, media_path
+from custom_components.omnicam.views import LIVE_RELAYS, LiveRelay, _local_caller, media_path
 from tests.conftest import amcrest_entry, videoloft_entry
 from tests.simulators.amcrest import AmcrestSimulator
 from tests.simulators.ipcamlive import IPCamLiveSimulator
@@ -411,3 +413,27 @@ async def test_relay_refuses_callers_from_other_machines(
     # Home Assistant's own stream worker and go2rtc call from this machine.
     assert (await client.get(path)).status == 200
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize(
+    ("remote", "host", "local"),
+    [
+        ("127.0.0.1", None, True),
+        ("::1", None, True),
+        ("192.168.1.20", "192.168.1.20", True),
+        ("fe80::1%eth0", "fe80::1", True),
+        ("192.168.1.21", "192.168.1.20", False),
+        ("192.168.1.21", None, False),
+        ("192.168.1.21", "homeassistant.local", False),
+        ("not-an-address", None, False),
+        (None, None, False),
+    ],
+)
+def test_relay_callers(remote: str | None, host: str | None, *, local: bool) -> None:
+    transport = MagicMock()
+    transport.get_extra_info.side_effect = lambda name, default=None: (
+        (remote, 0) if name == "peername" and remote else default
+    )
+    request = make_mocked_request("GET", "/", transport=transport)
+    relay = LiveRelay("http://vendor.example/x/playlist.m3u8", host=host)
+    assert _local_caller(request, relay) is local
