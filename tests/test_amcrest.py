@@ -124,6 +124,37 @@ async def test_entities_per_channel(
     assert unique.unique_id == f"amcrest:{SERIAL}:1:motion"  # keyed by kind, not event code
 
 
+async def test_event_sensors_keyed_by_code_migrate_to_kinds(
+    hass: HomeAssistant, nvr: AmcrestSimulator, entity_registry: er.EntityRegistry
+) -> None:
+    """Sensors of 0.2 (keyed "VideoMotion") become the kind's ("motion"), entity ids kept."""
+    entry = amcrest_entry(nvr)
+    entry.add_to_hass(hass)
+    for code, object_id in (("VideoMotion", "porch_movement"), ("VideoLoss", "porch_signal")):
+        entity_registry.async_get_or_create(
+            "binary_sensor",
+            DOMAIN,
+            f"amcrest:{SERIAL}:1:{code}",
+            config_entry=entry,
+            suggested_object_id=object_id,
+        )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    motion = entity_registry.async_get("binary_sensor.porch_movement")
+    assert motion is not None
+    assert motion.unique_id == f"amcrest:{SERIAL}:1:motion"
+    loss = entity_registry.async_get("binary_sensor.porch_signal")
+    assert loss is not None
+    assert loss.unique_id == f"amcrest:{SERIAL}:1:video_loss"
+    assert hass.states.get("binary_sensor.front_door_motion") is None  # no twin
+    await wait_for(lambda: all(f.connected for f in _coordinator(entry).feeds.values()))
+    nvr.emit("VideoMotion", "Start", 0)
+    await wait_for(lambda: hass.states.get("binary_sensor.porch_movement").state == STATE_ON)
+    nvr.emit("VideoMotion", "Stop", 0)
+    await wait_for(lambda: hass.states.get("binary_sensor.porch_movement").state == STATE_OFF)
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
 async def test_events_follow_the_stream(
     hass: HomeAssistant, nvr: AmcrestSimulator, loaded: MockConfigEntry
 ) -> None:

@@ -88,6 +88,16 @@ def test_every_state_kind_has_one_binary_sensor() -> None:
         )
 
 
+def test_renamed_event_keys_name_a_kind() -> None:
+    """Event sensors keyed by a vendor code ("VideoMotion", "audio") move to their kind."""
+    for vendor in ("amcrest", "videoloft"):
+        renamed = VENDORS[vendor].legacy_entity_keys
+        assert renamed
+        assert set(renamed.values()) <= {kind.value for kind in EVENT_SENSORS}, vendor
+    assert VENDORS["amcrest"].legacy_entity_keys["VideoMotion"] == "motion"
+    assert VENDORS["videoloft"].legacy_entity_keys["audio"] == "sound"
+
+
 def test_every_vendor_declaration_is_translated() -> None:
     """A vendor's strings: menu option, form step, reauth and reconfigure, options, plans."""
     for path in ("strings.json", "translations/en.json"):
