@@ -63,7 +63,7 @@ async def test_bench_amcrest(hass: HomeAssistant, socket_enabled: None) -> None:
         motion_of = {
             str(ch): str(
                 registry.async_get_entity_id(
-                    "binary_sensor", DOMAIN, f"{camera_key(entry, str(ch))}:VideoMotion"
+                    "binary_sensor", DOMAIN, f"{camera_key(entry, str(ch))}:motion"
                 )
             )
             for ch in range(1, CHANNELS + 1)

@@ -546,7 +546,6 @@ class AmcrestClient(VendorClient):
     event_hold_seconds = None
     """Start is always followed by Stop; a gap in the stream is closed by the resync."""
     media_days = 7
-    scoped_camera_ids = True
     form = VendorForm(
         fields=(
             FormField(CONF_HOST),

@@ -84,11 +84,6 @@ class VendorClient(ABC):
     """With `async_list_media_day`: how many days back the Media browser offers recordings
     and events, a folder a day, each listed only when opened. 0: all listed at once."""
 
-    scoped_camera_ids: ClassVar[bool] = False
-    """True when camera ids are unique only within the account (channel numbers), so that
-    they cannot tell whether other credentials reach the same account. (Home Assistant's
-    unique ids carry the account's unique id for every vendor.)"""
-
     legacy_entity_keys: ClassVar[Mapping[str, str]] = {}
     """Entity keys an earlier version used, mapped to today's: the last part of an
     entity's unique id is renamed when an entry is migrated."""
