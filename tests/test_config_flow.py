@@ -56,7 +56,8 @@ async def test_user_flow_creates_entry(
         flow_id, {"api_key": ipcamlive.secret, "url": ipcamlive.url}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "IPCamLive (127.0.0.1)"
+    # IPCamLive names no account: its title names its first cameras.
+    assert result["title"] == "IPCamLive: Front Garden, Old Barn and 2 more"
     assert result["data"] == {
         "vendor": "ipcamlive",
         "api_key": ipcamlive.secret,
@@ -68,6 +69,39 @@ async def test_user_flow_creates_entry(
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert_no_secret(caplog, ipcamlive.secret)
+
+
+async def test_two_accounts_of_one_vendor_get_titles_that_tell_them_apart(
+    hass: HomeAssistant, ipcamlive: IPCamLiveSimulator
+) -> None:
+    """Every IPCamLive account was "IPCamLive (<server>)": titles now tell accounts apart."""
+    other = IPCamLiveSimulator(
+        secret="second-account-secret-42", cameras=[SimCamera("6c1d2e3f4a5b6", "<i>Boat</i>")]
+    )
+    same = IPCamLiveSimulator(secret="third-account-secret-77")
+    await other.start()
+    await same.start()
+    try:
+        titles = []
+        for sim in (ipcamlive, other, same):
+            flow_id = await _open_ipcamlive_form(hass)
+            result = await hass.config_entries.flow.async_configure(
+                flow_id, {"api_key": sim.secret, "url": sim.url}
+            )
+            assert result["type"] is FlowResultType.CREATE_ENTRY
+            titles.append(result["title"])
+            await hass.async_block_till_done()
+        # By the cameras a person knows; an ordinal where two accounts look the same.
+        assert titles == [
+            "IPCamLive: Front Garden, Old Barn and 2 more",
+            "IPCamLive: Boat",
+            "IPCamLive: Front Garden, Old Barn and 2 more (2)",
+        ]
+        for entry in hass.config_entries.async_entries(DOMAIN):
+            assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await other.stop()
+        await same.stop()
 
 
 @pytest.mark.parametrize(

@@ -158,3 +158,19 @@ async def test_unreachable(closed_port: int) -> None:
         with pytest.raises(CannotConnect) as err:
             await client.async_get_account()
     assert "secret-value" not in str(err.value)
+
+
+async def test_account_title_names_its_cameras_or_its_server(
+    client: IPCamLiveClient, ipcamlive: IPCamLiveSimulator
+) -> None:
+    assert (await client.async_get_account()).title == (
+        "IPCamLive: Front Garden, Old Barn and 2 more"
+    )
+    for alias in list(ipcamlive.cameras)[2:]:
+        del ipcamlive.cameras[alias]
+    assert (await client.async_get_account()).title == "IPCamLive: Front Garden, Parking & Gate"
+    ipcamlive.cameras.clear()
+    assert (await client.async_get_account()).title == "IPCamLive (127.0.0.1)"
+    async with aiohttp.ClientSession() as session:
+        default = IPCamLiveClient(session, "secret")
+        assert default._title([]) == "IPCamLive"

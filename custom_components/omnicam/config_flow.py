@@ -154,12 +154,22 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
             if account is not None:
                 await self.async_set_unique_id(account.unique_id)
                 self._abort_if_unique_id_configured()
-                return self.async_create_entry(title=account.title, data=data)
+                return self.async_create_entry(title=self._new_title(account.title), data=data)
         return self.async_show_form(
             step_id=vendor,
             data_schema=self.add_suggested_values_to_schema(form_schema(form.fields), user_input),
             errors=errors,
         )
+
+    def _new_title(self, title: str) -> str:
+        """Return the title, with an ordinal when another account has it already."""
+        taken = {entry.title for entry in self._async_current_entries(include_ignore=False)}
+        ordinal = 2
+        candidate = title
+        while candidate in taken:
+            candidate = f"{title} ({ordinal})"
+            ordinal += 1
+        return candidate
 
     def _entry(self) -> ConfigEntry:
         """Return the entry being reauthenticated or reconfigured."""

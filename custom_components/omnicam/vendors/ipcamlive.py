@@ -85,6 +85,8 @@ STREAM_URL_REFRESH: Final = 60.0
 """The document asks to look the HLS URL up again about every minute while playing."""
 TIMELAPSE_DAYS: Final = 7
 LONGLAPSE_ID: Final = "longlapse"
+TITLE_CAMERAS: Final = 2
+"""How many camera names an account's title shows."""
 
 SERVICE_TYPES: Final = {"B": "basic", "S": "standard", "P": "professional", "U": "ultimate"}
 _PIN_CODE = re.compile(r"^[0-9]{4,10}$")
@@ -282,12 +284,28 @@ class IPCamLiveClient(VendorClient):
     # -- account and cameras ---------------------------------------------------------
 
     async def async_get_account(self) -> Account:
-        """Validate the secret with ``getcameras``."""
-        await self._camera_rows()
+        """Validate the secret with ``getcameras``.
+
+        IPCamLive names no account, so the title names its first cameras (alphabetically),
+        which tells two accounts apart as a person knows them; an account without cameras
+        is titled by its server.
+        """
+        rows = await self._camera_rows()
         digest = hashlib.sha256(f"{self._base}\n{self._secret}".encode()).hexdigest()
-        host = urlsplit(self._base).hostname or self._base
-        title = "IPCamLive" if self._base == DEFAULT_URL else f"IPCamLive ({host})"
-        return Account(unique_id=f"ipcamlive-{digest[:20]}", title=title)
+        return Account(unique_id=f"ipcamlive-{digest[:20]}", title=self._title(rows))
+
+    def _title(self, rows: Sequence[Mapping[str, Any]]) -> str:
+        """Return the account's title: ``IPCamLive: A, B and 2 more`` (or its server)."""
+        names = sorted(
+            {plain_name(str(row.get("name") or ""), str(row["alias"])) for row in rows},
+            key=str.casefold,
+        )
+        if not names:
+            host = urlsplit(self._base).hostname or self._base
+            return "IPCamLive" if self._base == DEFAULT_URL else f"IPCamLive ({host})"
+        shown = ", ".join(names[:TITLE_CAMERAS])
+        more = len(names) - TITLE_CAMERAS
+        return f"IPCamLive: {shown} and {more} more" if more > 0 else f"IPCamLive: {shown}"
 
     async def _camera_rows(self) -> list[dict[str, Any]]:
         data = await self._call("getcameras")
