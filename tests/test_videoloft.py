@@ -18,8 +18,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.omnicam.const import DOMAIN
 from custom_components.omnicam.coordinator import OmniCamCoordinator
+from custom_components.omnicam.vendors.errors import NotSupported
 from custom_components.omnicam.views import LIVE_RELAYS
 from tests.conftest import assert_no_secret, videoloft_entry, wait_for
+from tests.playback import async_play, async_serve_api
 from tests.simulators.videoloft import SimCamera, VideoloftSimulator
 
 GARDEN = "329475.59"
@@ -817,3 +819,34 @@ async def test_diagnostics_hold_no_secret(
     assert dump["requests"]["status"] >= 2
     assert sorted(dump["feeds"]) == sorted(videoloft.host("logger", i) for i in range(2))
     assert all(feed["connected"] for feed in dump["feeds"].values())
+
+
+async def test_read_only_camera_plays_live(
+    hass: HomeAssistant,
+    videoloft: VideoloftSimulator,
+    videoloft_loaded: MockConfigEntry,
+    hass_client_no_auth,  # type: ignore[no-untyped-def]
+) -> None:
+    # Read-only access includes live video (the document): the camera is asked to stream.
+    assert videoloft.cameras[ROOM].permissions == ("r",)
+    client = await async_serve_api(hass, hass_client_no_auth)
+    url = await async_get_stream_source(hass, "camera.room_1_customer_1")
+    assert url is not None
+    path = "/" + url.split("/", 3)[3]
+    playlist = await client.get(path)
+    assert playlist.status == 200
+    segment = next(line for line in (await playlist.text()).splitlines() if line.endswith(".ts"))
+    video = await client.get(path.rsplit("/", 1)[0] + "/" + segment)
+    assert video.status == 200
+    assert (await video.read())[:1] == b"\x47"
+    assert videoloft.tasks == [(ROOM, "livecommand")]
+    # And through Home Assistant's own stream, as the browser plays it.
+    stream = await async_play(hass, "camera.room_1_customer_1")
+    assert stream.outputs()["hls"].get_segments()
+    await stream.stop()
+    # Everything else acts on the camera: still refused to a read-only login.
+    client_ = videoloft_loaded.runtime_data.client
+    with pytest.raises(NotSupported):
+        await client_.async_capture_still(ROOM)
+    with pytest.raises(NotSupported):
+        await client_.async_trigger_recording(ROOM)

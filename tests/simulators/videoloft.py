@@ -14,7 +14,12 @@ Where the document is silent the simulator assumes, like the client:
 - Tokens live `token_lifetime` seconds; an expired or unknown token is answered 401.
   ``expire_tokens()`` ends every token at once and closes the realtime feeds that used them.
 - A camera on another logger than the one asked is reported in ``errors``, not in
-  ``result``; a read-only camera (permission ``r``) is answered 403 to camera tasks.
+  ``result``.
+- Camera tasks by permission, after the document ("with read only access, you can have
+  access to see camera names, recorded and live video"; admin access adds "change camera
+  settings and delete recorded video events"): live video needs ``livecommand``, so a
+  read-only camera (permission ``r``) may send it; every other task (captures, triggered
+  recording, PTZ) acts on the camera and is answered 403 without ``a``.
 - ``livecommand`` puts the camera live after `live_delay` seconds, for 60 seconds after
   the last call; ``capturethumb``/``capturestill`` store a new image after `image_delay`;
   ``triggerevent`` starts (or extends) an event alert that ends 20 s after the last call.
@@ -52,6 +57,8 @@ from .media import SEGMENT_SECONDS, mp4_clip, ranged, snapshot_jpeg, ts_segment
 HOUR_MS = 3_600_000
 RAW = "\x00raw:"
 DAY_MS = 24 * HOUR_MS
+READ_ONLY_TASKS = frozenset({"livecommand"})
+"""Camera tasks a read-only login may send: what live video needs, nothing that acts."""
 
 
 @dataclass
@@ -678,7 +685,7 @@ class VideoloftSimulator:
         if cam is None:
             return self._error(404, "camera not resident on this logger")
         self.requests[f"task:{action}"] += 1
-        if "a" not in cam.permissions:
+        if action not in READ_ONLY_TASKS and "a" not in cam.permissions:
             return self._error(403, "read-only access")
         self.tasks.append((cam.uidd, action))
         now = time.monotonic()

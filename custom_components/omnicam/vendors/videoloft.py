@@ -22,6 +22,11 @@ loggers (status, realtime feed, camera tasks, images, recorded events) and Wowza
   not of the password; only a refused login means the password changed.
 - Error answers are JSON ``{"error": "…"}`` with a sensible HTTP status; 403 on a camera
   task means the account may only view that camera (permission ``r``).
+- Read-only access includes live video (the document: "with read only access, you can have
+  access to see camera names, recorded and live video"), and live video needs
+  ``livecommand``: it is sent for every camera, whatever its permission. Every other task
+  (captures, triggered recording, PTZ) acts on the camera, so it is sent only with
+  permission ``a`` (admin "can do additional things such as change camera settings").
 - ``/cameras/status`` and ``/cameras/realtime/live`` take every uid of a logger in one
   request. When the uids of one logger would make the URL longer than `SAFE_URL_LENGTH`,
   the uids are left out (the logger then answers for all its cameras the user can access)
