@@ -21,7 +21,12 @@ from custom_components.omnicam.vendors.errors import (
     Unavailable,
     VendorError,
 )
-from custom_components.omnicam.vendors.models import MediaKind, PtzDirection, RealtimeUpdate
+from custom_components.omnicam.vendors.models import (
+    MediaKind,
+    MediaPage,
+    PtzDirection,
+    RealtimeUpdate,
+)
 from custom_components.omnicam.vendors.videoloft import VideoloftClient, _ms_time, _number
 from tests.simulators.videoloft import VideoloftSimulator
 
@@ -173,9 +178,54 @@ async def test_commands_and_kinds(videoloft: VideoloftSimulator, client: Videolo
             await call
     # No plan age known: every event the logger has.
     client._max_age_days = None
-    page = await client.async_list_media_page(GARDEN, MediaKind.EVENT, 40)
-    assert len(page.items) == 20
-    assert page.next_offset == 60
+    pages = [await client.async_list_media_page(GARDEN, MediaKind.EVENT)]
+    while pages[-1].next_page is not None:
+        pages.append(
+            await client.async_list_media_page(GARDEN, MediaKind.EVENT, pages[-1].next_page)
+        )
+    alerts = videoloft.cameras[GARDEN].alerts
+    assert [len(page.items) for page in pages] == [20, 20, 20, len(alerts) - 60]
+    assert len({item.id for page in pages for item in page.items}) == len(alerts)
+
+
+async def test_event_pages_never_overlap_or_skip(
+    client: VideoloftClient, videoloft: VideoloftSimulator
+) -> None:
+    """Pages follow the last event shown, not a position that new events move."""
+    await client.async_get_cameras()
+    client._max_age_days = None
+    alerts = videoloft.cameras[GARDEN].alerts
+    ids = [str(alert.id) for alert in alerts]
+
+    def shown(page: MediaPage) -> list[str]:
+        return [item.id.split("_")[0] for item in page.items]
+
+    first = await client.async_list_media_page(GARDEN, MediaKind.EVENT)
+    assert shown(first) == ids[:20]
+    # Three new events arrive before the next page is read: it still starts after the
+    # 20th (its first read falls short, and a second read fills it).
+    for _ in range(3):
+        videoloft.alert(GARDEN, ended=True)
+    reads = videoloft.requests["alert"]
+    second = await client.async_list_media_page(GARDEN, MediaKind.EVENT, first.next_page)
+    assert shown(second) == ids[20:40]
+    assert videoloft.requests["alert"] == reads + 2
+    # Two events shown on the first pages are deleted: the next page does not skip.
+    del alerts[3:5]
+    third = await client.async_list_media_page(GARDEN, MediaKind.EVENT, second.next_page)
+    assert shown(third) == ids[40:60]
+    assert third.next_page is None
+    # Many arrivals: the page reads on (at most a few reads), then points further on.
+    for _ in range(100):
+        videoloft.alert(GARDEN, ended=True)
+    late = await client.async_list_media_page(GARDEN, MediaKind.EVENT, first.next_page)
+    assert late.items == []
+    assert late.next_page is not None
+    later = await client.async_list_media_page(GARDEN, MediaKind.EVENT, late.next_page)
+    assert shown(later)[0] == ids[20]
+    for bad in ("20", "x.1.2", "1.2.3.4", "-1.2.3"):
+        with pytest.raises(NotFound):
+            await client.async_list_media_page(GARDEN, MediaKind.EVENT, bad)
 
 
 class _Feed:

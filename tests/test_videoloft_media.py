@@ -61,12 +61,30 @@ async def test_events_are_paged_newest_first_within_the_plan(
     )
     assert page.children[4].title.endswith("Audio")
     second = await _browse(hass, page.children[-1].identifier)
-    assert second.title == "Garden (Customer 1) · Events from #21"
+    assert second.title == "Garden (Customer 1) · Older events"
     third = await _browse(hass, second.children[-1].identifier)
     # Only what the 7-day plan keeps: 55 of the 60 events the logger still has.
     assert len(third.children) == 15
     assert third.children[-1].can_play
     assert videoloft.requests["alert"] == 3
+
+
+async def test_an_event_arriving_between_two_pages_shows_on_one_page_only(
+    hass: HomeAssistant, videoloft: VideoloftSimulator, videoloft_loaded: MockConfigEntry
+) -> None:
+    """Older events follow the last event shown, so a new one cannot push it onto page 2."""
+    page = await _browse(hass, f"{videoloft_loaded.entry_id}/{GARDEN}/event")
+    videoloft.alert(GARDEN, ended=True)
+    older = await _browse(hass, page.children[-1].identifier)
+    first = [child.identifier for child in page.children[:-1]]
+    second = [child.identifier for child in older.children if child.can_play]
+    assert len(first) == len(second) == 20
+    assert not set(first) & set(second)
+    alerts = videoloft.cameras[GARDEN].alerts
+    # The new event is on top of the list; the older page goes on where the first ended.
+    assert f"/{alerts[21].id}_" in second[0]
+    newest = await _browse(hass, f"{videoloft_loaded.entry_id}/{GARDEN}/event")
+    assert f"/{alerts[0].id}_" in newest.children[0].identifier
 
 
 @pytest.mark.parametrize("path", ["{entry}/329475.59/event/x", "{entry}/329475.59/recording"])

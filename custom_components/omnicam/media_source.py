@@ -1,10 +1,11 @@
 """Media browser: account → camera → recordings by day / time-lapse / events → item.
 
 Identifiers are ``entry_id[/camera_id[/kind[/day]]]`` for folders (for events the last
-part is the offset of an older page: events are listed 20 at a time, newest first, with
-a folder of older ones at the end), and ``entry_id/camera_id/kind/item/<signature>/<item_id>``
-for items: the signature (see access.py) proves the entry listed that item for that camera,
-so an identifier cannot name a file the vendor did not list. Playing resolves to the
+part is the vendor's cursor of an older page: events are listed 20 at a time, newest
+first, with a folder of older ones at the end), and
+``entry_id/camera_id/kind/item/<signature>/<item_id>`` for items: the signature (see
+access.py) proves the entry listed that item for that camera, so an identifier cannot name
+a file the vendor did not list. Playing resolves to the
 integration's proxy path, which Home Assistant signs for the user who asked; thumbnails are
 proxied too.
 """
@@ -47,6 +48,7 @@ KIND_TITLE = {
     MediaKind.EVENT: "Events",
 }
 ITEM = "item"
+OLDER_EVENTS = "Older events"
 DAY_KINDS = (MediaKind.RECORDING, MediaKind.EVENT)
 PLAYABLE = frozenset({"video/mp4", "application/vnd.apple.mpegurl", DAV_MIME})
 """What a browser plays (DAV once the proxy remuxed it to MP4); others are only listed."""
@@ -251,35 +253,25 @@ class OmniCamMediaSource(MediaSource):
         self, entry: OmniCamConfigEntry, camera: Camera, parts: list[str]
     ) -> BrowseMediaSource:
         """Return a page of events, with a folder of older ones when there are more."""
-        offset = 0
-        if len(parts) == 4:
-            if not parts[3].isdigit():
-                raise BrowseError(
-                    translation_domain=DOMAIN,
-                    translation_key="no_folder",
-                    translation_placeholders={"id": "/".join(parts)},
-                )
-            offset = int(parts[3])
+        cursor = parts[3] if len(parts) == 4 else None
         client = entry.runtime_data.client
         try:
-            page: MediaPage = await client.async_list_media_page(camera.id, MediaKind.EVENT, offset)
+            page: MediaPage = await client.async_list_media_page(camera.id, MediaKind.EVENT, cursor)
         except OmniCamError as err:
             raise BrowseError(
                 translation_domain=DOMAIN,
                 translation_key="list_failed",
                 translation_placeholders={"camera": camera.name, "error": client.scrub(str(err))},
             ) from err
-        title = KIND_TITLE[MediaKind.EVENT] if offset == 0 else f"Events from #{offset + 1}"
+        title = KIND_TITLE[MediaKind.EVENT] if cursor is None else OLDER_EVENTS
         older = (
             [
                 self._folder(
-                    self._ident(
-                        entry.entry_id, camera.id, MediaKind.EVENT.value, str(page.next_offset)
-                    ),
-                    "Older events",
+                    self._ident(entry.entry_id, camera.id, MediaKind.EVENT.value, page.next_page),
+                    OLDER_EVENTS,
                 )
             ]
-            if page.next_offset is not None
+            if page.next_page is not None
             else []
         )
         return self._items(

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 
-from .errors import NotSupported
+from .errors import NotFound, NotSupported
 from .models import (
     Account,
     Camera,
@@ -162,9 +162,15 @@ class VendorClient(ABC):
         raise NotSupported(f"{kind} is not available for {self.vendor}")
 
     async def async_list_media_page(
-        self, camera_id: str, kind: MediaKind, offset: int = 0
+        self, camera_id: str, kind: MediaKind, page: str | None = None
     ) -> MediaPage:
-        """Return a page of recorded items, newest first; by default all in one page."""
+        """Return a page of recorded items, newest first; by default all in one page.
+
+        `page` is None for the newest page, else a `MediaPage.next_page` this client gave
+        (it arrives from a browser: a client that cannot read it raises `NotFound`).
+        """
+        if page is not None:
+            raise NotFound(f"{kind} has a single page for {self.vendor}")
         return MediaPage(await self.async_list_media(camera_id, kind))
 
     async def async_get_thumbnail_location(

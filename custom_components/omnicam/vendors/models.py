@@ -340,10 +340,16 @@ class RecordedItem:
 
 @dataclass(frozen=True, slots=True)
 class MediaPage:
-    """A page of recorded items, newest first, and where the next (older) page starts."""
+    """A page of recorded items, newest first, and where the next (older) page starts.
+
+    `next_page` is the vendor's own cursor of the next page (None: this is the last), given
+    back to `VendorClient.async_list_media_page` as it is. It marks where the page ended
+    (by time or id, not by position), so that items recorded between two page reads show
+    on one page only.
+    """
 
     items: list[RecordedItem]
-    next_offset: int | None = None
+    next_page: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

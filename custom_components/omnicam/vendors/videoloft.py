@@ -60,6 +60,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import json
 import logging
 import math
+import re
 import time
 from typing import Any, Final
 from urllib.parse import quote, quote_plus, urlsplit
@@ -118,6 +119,8 @@ LIVE_WAIT: Final = 8.0
 IMAGE_WAIT: Final = 4.0
 STATUS_RECHECK: Final = 1.0
 EVENT_PAGE: Final = 20
+EVENT_PAGE_READS: Final = 4
+"""At most this many ``/alert`` reads make one page (when new events pushed it down)."""
 THUMB_WIDTH: Final = 256
 INVALID_WOWZA: Final = "wowza1.manything.com"
 NOT_ONLINE: Final = frozenset({"offline", "novideo"})
@@ -227,6 +230,29 @@ def _host(value: Any) -> str | None:
     if "://" in text:
         text = urlsplit(text).netloc
     return text.split("/")[0] or None
+
+
+_EVENT_PAGE = re.compile(r"(\d{1,9})\.(\d{1,15})\.(\d{1,15})")
+
+
+def _alert_key(row: Mapping[str, Any]) -> tuple[int, int] | None:
+    """Return what orders an ``/alert`` row, newest last: its start (ms) and its id."""
+    start = _number(row.get("startt"))
+    alert_id = _text(row.get("alert") or row.get("id"))
+    if start is None or alert_id is None or not alert_id.isdigit():
+        return None
+    return int(start), int(alert_id)
+
+
+def _parse_event_page(page: str | None) -> tuple[int, tuple[int, int] | None]:
+    """Return the position and the last event shown of an events page cursor."""
+    if page is None:
+        return 0, None
+    match = _EVENT_PAGE.fullmatch(page)
+    if match is None:
+        raise NotFound(f"no events page {page!r}")
+    position, start, alert_id = (int(part) for part in match.groups())
+    return position, (start, alert_id)
 
 
 def event_item_id(alert_id: str, start_s: int, end_s: int, rom: int) -> str:
@@ -794,26 +820,72 @@ class VideoloftClient(VendorClient):
         return (await self.async_list_media_page(camera_id, kind)).items
 
     async def async_list_media_page(
-        self, camera_id: str, kind: MediaKind, offset: int = 0
+        self, camera_id: str, kind: MediaKind, page: str | None = None
     ) -> MediaPage:
-        """Return 20 events from `offset` on, newest first, within the plan's age."""
+        """Return 20 events, newest first, within the plan's age, from where `page` says.
+
+        ``/alert`` pages by position only (``offset``), and a new event moves every older
+        one a place down. So a page's cursor holds the position where the next page is
+        expected *and* the oldest event shown (its start and id): the next page keeps only
+        events older than that one, reads on when new events pushed older ones further
+        down, and steps back when events were deleted before it (it reads from one place
+        earlier, where the event shown last should still be). Pages never overlap or skip.
+        """
         if kind is not MediaKind.EVENT:
             raise NotSupported(f"{kind} is not available for {self.vendor}")
+        position, anchor = _parse_event_page(page)
         device = self._device(camera_id)
         assert device.logger is not None
         await self._fresh_token()
+        kept: list[dict[str, Any]] = []
+        more = False
+        # The first read of a later page starts one place early, at the event shown last.
+        start = max(position - 1, 0) if anchor is not None else 0
+        overlap = anchor is not None and start > 0
+        for _ in range(EVENT_PAGE_READS):
+            limit = EVENT_PAGE - len(kept) + 1 + overlap
+            rows = await self._alert_rows(device.logger, camera_id, start, limit)
+            first = next((key for row in rows if (key := _alert_key(row)) is not None), None)
+            if overlap and anchor is not None and first is not None and first < anchor:
+                # Events up to the one shown last were deleted: read again from earlier.
+                start = max(start - EVENT_PAGE, 0)
+                overlap = start > 0
+                continue
+            overlap = False
+            used = 0
+            for row in rows:
+                if len(kept) == EVENT_PAGE:
+                    break
+                used += 1
+                key = _alert_key(row)
+                if key is not None and (anchor is None or key < anchor):
+                    kept.append(row)
+            start += used
+            more = len(rows) > used or len(rows) == limit
+            if len(kept) == EVENT_PAGE or not more:
+                break
+        items = [item for row in kept if (item := self._event_item(row)) is not None]
+        if kept:
+            anchor = _alert_key(kept[-1])
+        next_page = None
+        if more and anchor is not None:
+            next_page = f"{start}.{anchor[0]}.{anchor[1]}"
+        return MediaPage(items, next_page)
+
+    async def _alert_rows(
+        self, logger: str, camera_id: str, offset: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """Read ``/alert`` rows from a position in the camera's list, newest first."""
         params = [
             ("uid", camera_id),
             ("startt", "1"),
-            ("offset", str(max(offset, 0))),
-            ("limit", str(EVENT_PAGE)),
+            ("offset", str(offset)),
+            ("limit", str(limit)),
         ]
         if self._max_age_days is not None:
             params.append(("maxage", str(int(self._max_age_days * 86_400_000))))
-        result = await self._api("alert", device.logger, "/alert", params, via="query")
-        rows = result if isinstance(result, list) else []
-        items = [item for row in rows if (item := self._event_item(row)) is not None]
-        return MediaPage(items, offset + EVENT_PAGE if len(rows) >= EVENT_PAGE else None)
+        result = await self._api("alert", logger, "/alert", params, via="query")
+        return [_dict(row) for row in result] if isinstance(result, list) else []
 
     @staticmethod
     def _event_item(row: Any) -> RecordedItem | None:
