@@ -10,6 +10,14 @@ reaches must have the entry's unique id. A vendor whose unique id is derived fro
 secret (`VendorClient.unique_id_from_secret`) gets a new unique id with a new secret; it
 is accepted only when the new secret reaches the entry's cameras, and the entry's devices
 and entities are moved to it first, so that they keep their entity ids.
+
+Devices on the local network are discovered by Home Assistant's DHCP watcher, on the
+matchers vendors declare (`VendorClient.discovery`; ``manifest.json`` lists them all). A
+packet from a MAC an entry keeps (read from the device by its client) is that device: a new
+address is written into the entry, which reloads, without asking. Any other packet offers a
+new device: the user logs in, and a login that reaches a device already added (its serial,
+the entry's unique id) moves that entry instead. A stored login is only ever sent to the
+address a known MAC announced.
 """
 
 from __future__ import annotations
@@ -38,6 +46,8 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+from homeassistant.util.network import is_ip_address
 import voluptuous as vol
 
 from .const import CONF_VENDOR, DOMAIN, LOGGER
@@ -46,7 +56,7 @@ from .registry import async_rescope
 from .vendors import VENDORS
 from .vendors.base import VendorClient
 from .vendors.errors import AuthError, CannotConnect, OmniCamError
-from .vendors.models import Account, FieldType, FormField
+from .vendors.models import Account, FieldType, FormField, LanDiscovery
 
 type VendorStep = Callable[[dict[str, Any] | None], Coroutine[Any, Any, ConfigFlowResult]]
 
@@ -90,12 +100,26 @@ def _invalid_urls(fields: Iterable[FormField], data: Mapping[str, Any]) -> dict[
     }
 
 
+def _discovering_vendor(info: DhcpServiceInfo) -> tuple[str, LanDiscovery] | None:
+    """Return the vendor whose DHCP matchers a packet matches, and its discovery."""
+    for key, vendor in VENDORS.items():
+        if (discovery := vendor.discovery) is not None and any(
+            matcher.matches(info.macaddress, info.hostname) for matcher in discovery.dhcp
+        ):
+            return key, discovery
+    return None
+
+
 class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a vendor account."""
 
     VERSION = 1
     MINOR_VERSION = 2
     """1.2: unique ids and device identifiers carry the account (see registry.py)."""
+
+    _discovery: LanDiscovery
+    _discovered: dict[str, Any]
+    """A discovered device: its vendor, address and MAC, as they go into the entry."""
 
     def __getattr__(self, name: str) -> VendorStep:
         """Route ``async_step_<vendor>`` of every vendor to the one form step they share."""
@@ -170,6 +194,73 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
             candidate = f"{title} ({ordinal})"
             ordinal += 1
         return candidate
+
+    async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
+        """Follow a known device to its new address; offer a new one."""
+        if (found := _discovering_vendor(discovery_info)) is None:
+            return self.async_abort(reason="not_supported")
+        vendor, discovery = found
+        mac, address = dr.format_mac(discovery_info.macaddress), discovery_info.ip
+        for entry in self._async_current_entries(include_ignore=False):
+            if entry.data.get(CONF_VENDOR) == vendor and mac in entry.data.get(discovery.macs, ()):
+                return self._async_follow_device(entry, discovery.host, address)
+        # Until a login names the device (its serial), its MAC keeps an ignored discovery
+        # ignored and a second packet out of a flow in progress.
+        await self.async_set_unique_id(mac)
+        self._abort_if_unique_id_configured()
+        self._async_abort_entries_match({CONF_VENDOR: vendor, discovery.host: address})
+        self._discovery = discovery
+        self._discovered = {CONF_VENDOR: vendor, discovery.host: address, discovery.macs: [mac]}
+        self.context["title_placeholders"] = {
+            "name": f"{discovery.label} ({discovery_info.hostname or address})"
+        }
+        return await self.async_step_discovery_confirm()
+
+    def _async_follow_device(self, entry: ConfigEntry, key: str, address: str) -> ConfigFlowResult:
+        """Move a known device's entry to the address its DHCP packet came from; reload it.
+
+        Nothing changes when the address is the same, or when the entry names the device
+        by a host name (which follows the device by itself).
+        """
+        known = str(entry.data.get(key, ""))
+        if known == address or not is_ip_address(known):
+            return self.async_abort(reason="already_configured")
+        LOGGER.info("%s moved from %s to %s; following it", entry.title, known, address)
+        title = entry.title.replace(f"({known})", f"({address})")
+        return self.async_update_reload_and_abort(
+            entry, title=title, data_updates={key: address}, reason="already_configured"
+        )
+
+    async def async_step_discovery_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the login of a discovered device; its address is filled in."""
+        discovered, host = self._discovered, self._discovery.host
+        form = VENDORS[discovered[CONF_VENDOR]].form
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**discovered, **user_input}
+            if data[host] != discovered[host]:
+                del data[self._discovery.macs]  # another address: not the device seen
+            _, account, errors = await self._async_validate(data)
+            if account is not None:
+                await self.async_set_unique_id(account.unique_id, raise_on_progress=False)
+                # A device already added (its MAC was not known): it moves here.
+                self._abort_if_unique_id_configured(
+                    updates={key: data[key] for key in form.identity if key in data}
+                )
+                return self.async_create_entry(title=account.title, data=data)
+        return self.async_show_form(
+            step_id="discovery_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                form_schema(form.fields), user_input or {host: discovered[host]}
+            ),
+            errors=errors,
+            description_placeholders={
+                "name": self.context["title_placeholders"]["name"],
+                "host": discovered[host],
+            },
+        )
 
     def _entry(self) -> ConfigEntry:
         """Return the entry being reauthenticated or reconfigured."""

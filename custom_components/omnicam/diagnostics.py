@@ -28,6 +28,7 @@ TO_REDACT = {
     CONF_EMAIL,
     CONF_MEDIA_KEY,
     "codes",
+    "macs",
 }
 
 

@@ -14,6 +14,9 @@ Behaves like the real devices the notes describe, and like the client assumes:
 - Channels are 1-based for RTSP, snapshots, PTZ and the finder (``snapshot_zero_based``
   and ``finder_zero_based`` make an old single-lens camera that wants 0); event ``index``
   and config ``[i]`` are 0-based. ``channel=0`` snapshots on an NVR are refused with 400.
+- ``getConfig&name=Network`` names the host and, per interface in `macs`, its address and
+  ``PhysicalAddress`` (the MAC; by default ``9c:8e:cd:`` and three bytes from the serial);
+  with `macs` empty it answers 400, as firmware without that config.
 - PTZ: channels in `ptz_channels` answer caps ``Pan``/``Tile``/``Zoom`` true, those in
   `fixed_channels` ``Pan=false``, the others 400; `ptz_caps_fail` channels answer 500.
 - The event stream is multipart with boundary ``myboundary``, a heartbeat part every
@@ -137,6 +140,12 @@ class AmcrestSimulator:
             *(f"Cam{i}" for i in range(5, channels + 1)),
         ][:channels]
         self.rtsp_port = 8554
+        digest = hashlib.md5(serial.encode()).hexdigest()  # a stable, made-up MAC
+        self.macs: dict[str, str] = {
+            "eth0": "9c:8e:cd:" + ":".join(digest[i : i + 2] for i in range(0, 6, 2))
+        }
+        """MAC address per interface (``getConfig&name=Network``); empty: 400."""
+        self.hostname = serial
         self.ptz_channels: set[int] = {1, 3} if nvr else {1}
         self.fixed_channels: set[int] = {2} if nvr else set()
         self.ptz_caps_fail: set[int] = set()
@@ -394,6 +403,8 @@ class AmcrestSimulator:
                 )
             if name == "RTSP":
                 return self._ok({"table.RTSP.Enable": "true", "table.RTSP.Port": self.rtsp_port})
+            if name == "Network" and self.macs:
+                return self._ok(self._network())
             if name == "RecordMode" and self.record_modes:
                 return self._ok(
                     {f"table.RecordMode[{i}].Mode": m for i, m in sorted(self.record_modes.items())}
@@ -410,6 +421,22 @@ class AmcrestSimulator:
                     changed = True
             return self._ok() if changed else self._error(4, "Request invalid param!")
         return self._bad_request()
+
+    def _network(self) -> dict[str, Any]:
+        """Return the ``Network`` config: host name, and per interface address and MAC."""
+        values: dict[str, Any] = {
+            "table.Network.DefaultInterface": next(iter(self.macs)),
+            "table.Network.Domain": "dahua",
+            "table.Network.Hostname": self.hostname,
+        }
+        for interface, mac in self.macs.items():
+            values |= {
+                f"table.Network.{interface}.DhcpEnable": "true",
+                f"table.Network.{interface}.IPAddress": self.host,
+                f"table.Network.{interface}.PhysicalAddress": mac,
+                f"table.Network.{interface}.SubnetMask": "255.0.0.0",
+            }
+        return values
 
     async def _snapshot(self, request: web.Request, action: str) -> web.Response:
         channel = int(request.query.get("channel", "1"))

@@ -78,6 +78,25 @@ simulator agrees:
   cannot play; listings mark ``.dav`` paths the same way.
 - Secrets: the password (raw and percent-encoded) and the Basic credentials are scrubbed
   from every error text; RTSP URLs are never logged.
+- Discovery: devices are found by Home Assistant's DHCP watcher, matched on the MAC
+  prefixes (OUIs) the IEEE registered to Zhejiang Dahua Technology and to Amcrest
+  Technologies (`OUIS`). No host name pattern: the documents do not say what name a device
+  sends in DHCP (the machine name is the user's), and a guessed one would offer other
+  devices. SSDP, zeroconf and ONVIF are not used either: the excerpt documents UPnP only as
+  the device's own port mapping (§4.7.9) and ONVIF only as a login setting (§4.6.17, 20),
+  not as something Home Assistant could match.
+- A device's MAC addresses (every interface's: wired ``eth0``, Wi-Fi ``eth2``) are read
+  once with the camera list from ``configManager.cgi?action=getConfig&name=Network``
+  (``table.Network.<interface>.PhysicalAddress=3c:ef:8c:01:02:03``; the spec's "Network
+  basic config", §4.7.1, outside our excerpt) and kept in the entry (`stored_config`,
+  ``macs``); a device without that config keeps none. We assume the MAC a device sends its
+  DHCP requests from is one of them; a DHCP packet from one of them is taken to be that
+  device, so the entry moves to the packet's address and sends its login there. Anyone who
+  can send DHCP from that MAC on the LAN could as well take the device's old address, so
+  this trusts the LAN no more than an address typed by hand does. A packet from any other
+  MAC never receives a stored login: it is offered as a new device, and the user logs in;
+  when that login reaches a device already added (same serial: a device whose MAC changed
+  or was never read), that entry moves to the new address.
 """
 
 from __future__ import annotations
@@ -117,9 +136,11 @@ from .models import (
     CameraEvent,
     CameraStatus,
     Capability,
+    DhcpMatcher,
     EventKind,
     FieldType,
     FormField,
+    LanDiscovery,
     MediaKind,
     MediaLocation,
     ParentDevice,
@@ -131,6 +152,7 @@ from .models import (
     StreamKind,
     StreamSource,
     VendorForm,
+    mac_address,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -143,6 +165,7 @@ CONF_SSL: Final = "ssl"
 CONF_VERIFY_SSL: Final = "verify_ssl"
 CONF_SUBSTREAM: Final = "substream"
 CONF_TIME_ZONE: Final = "time_zone"
+CONF_MACS: Final = "macs"
 
 DEFAULT_MANUFACTURER: Final = "Amcrest"
 DEFAULT_RTSP_PORT: Final = 554
@@ -215,6 +238,17 @@ EVENT_KINDS: Final[Mapping[str, EventKind]] = {
 """Event codes that describe a state, and what they are; other codes (doorbell actions,
 ``NTPAdjustTime``, …) only fire the alert event entity."""
 
+OUIS: Final = (
+    # Zhejiang Dahua Technology Co., Ltd.
+    "08EDED", "14A78B", "24526A", "38AF29", "3CE36B", "3CEF8C", "4C11BF", "5CF51A",
+    "64FD29", "6C1C71", "74C929", "8CE9B4", "9002A9", "98F9CC", "9C1463", "A0BD1D",
+    "B44C3B", "BC325F", "C0395A", "C4AAC4", "D4430E", "E02EFE", "E0508B", "E4246C",
+    "F4B1C2", "F8CE07", "FC5F49", "FCB69D",
+    # Amcrest Technologies
+    "00651E", "9C8ECD", "A06032",
+)  # fmt: skip
+"""MAC prefixes the IEEE registered to Dahua and Amcrest (its MA-L registry, 2024)."""
+_NETWORK_MAC = re.compile(r"^Network\.([^.]+)\.PhysicalAddress$", re.IGNORECASE)
 _PREFIXES: Final = ("table.", "status.", "caps.")
 _ERROR_ID = re.compile(r"ErrorID\s*=\s*(-?\d+)", re.IGNORECASE)
 _DETAIL = re.compile(r"Detail\s*=\s*(.*)", re.IGNORECASE)
@@ -306,6 +340,19 @@ def error_of(function: str, status: int, body: str) -> OmniCamError | None:
     if code == 3:
         return NotSupported(f"{function}: not available on this device ({detail[:80]})")
     return VendorError(code, f"{function}: {detail[:80]}")
+
+
+def network_macs(values: Mapping[str, str]) -> tuple[str, ...]:
+    """Return the MAC addresses of every interface in a ``Network`` config, sorted.
+
+    Values that are no MAC (empty, all zero) are left out.
+    """
+    found = {
+        mac
+        for key, value in values.items()
+        if _NETWORK_MAC.match(key) and (mac := mac_address(value)) is not None
+    }
+    return tuple(sorted(found))
 
 
 def _is_press(code: str, action: str, data: Mapping[str, Scalar]) -> bool:
@@ -558,6 +605,12 @@ class AmcrestClient(VendorClient):
         secrets=(CONF_PASSWORD,),
         identity=(CONF_HOST, CONF_PORT),
     )
+    discovery = LanDiscovery(
+        label="Amcrest/Dahua",
+        dhcp=tuple(DhcpMatcher(macaddress=f"{oui}*") for oui in OUIS),
+        host=CONF_HOST,
+        macs=CONF_MACS,
+    )
     options = (FormField(CONF_SUBSTREAM, FieldType.BOOL, default=False),)
     """Live view may play the sub stream, smaller than the main stream."""
     legacy_entity_keys = {code: kind.value for code, kind in EVENT_KINDS.items()}
@@ -604,6 +657,7 @@ class AmcrestClient(VendorClient):
         self._finder_lock = asyncio.Lock()
         self._ptz_moving: dict[str, str] = {}
         self._active: dict[tuple[str, str], tuple[str, datetime]] = {}
+        self._macs: tuple[str, ...] = ()
 
     @classmethod
     def from_config(
@@ -628,6 +682,10 @@ class AmcrestClient(VendorClient):
             substream=bool(config.get(CONF_SUBSTREAM, False)),
             time_zone=zone,
         )
+
+    def stored_config(self) -> dict[str, Any]:
+        """Return the device's MAC addresses, once read: they tell it in a DHCP packet."""
+        return {CONF_MACS: list(self._macs)} if self._macs else {}
 
     def secrets(self) -> Sequence[str]:
         """Return the password as typed and encoded, and the Basic credentials."""
@@ -874,6 +932,8 @@ class AmcrestClient(VendorClient):
         probe.event_types = await self._probe_event_types(device)
         rtsp = await self._optional_values("configManager.cgi", "getConfig", ("name", "RTSP"))
         self._rtsp_port = _int(kv_get(rtsp or {}, "RTSP.Port")) or DEFAULT_RTSP_PORT
+        network = await self._optional_values("configManager.cgi", "getConfig", ("name", "Network"))
+        self._macs = network_macs(network or {})
         self._probe = probe
         return probe
 

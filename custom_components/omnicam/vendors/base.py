@@ -23,6 +23,7 @@ from .models import (
     Camera,
     CameraStatus,
     FormField,
+    LanDiscovery,
     MediaKind,
     MediaLocation,
     MediaPage,
@@ -55,6 +56,10 @@ class VendorClient(ABC):
 
     options: ClassVar[tuple[FormField, ...]] = ()
     """The fields of the options form (kept in the entry's options); none: no options."""
+
+    discovery: ClassVar[LanDiscovery | None] = None
+    """How the vendor's devices are found on the local network; None: they are not (cloud
+    accounts)."""
 
     unique_id_from_secret: ClassVar[bool] = False
     """True when the account's unique id is derived from its secret: a new secret gives a

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from fnmatch import fnmatchcase
+import re
 from typing import NamedTuple
 
 
@@ -119,6 +121,74 @@ class VendorForm:
     fields: tuple[FormField, ...]
     secrets: tuple[str, ...]
     identity: tuple[str, ...]
+
+
+_MAC_SEPARATORS = re.compile(r"[:\-.\s]")
+_MAC_HEX = re.compile(r"[0-9a-f]{12}")
+
+
+def mac_address(text: str) -> str | None:
+    """Return a MAC address as lower-case pairs joined by ``:``; None when it is none.
+
+    Takes the usual spellings: ``AA:BB:CC:DD:EE:FF``, ``aa-bb-cc-dd-ee-ff``,
+    ``aabb.ccdd.eeff`` and ``aabbccddeeff``. The all-zero address is none.
+    """
+    digits = _MAC_SEPARATORS.sub("", text.strip().lower())
+    if not _MAC_HEX.fullmatch(digits) or digits == "0" * 12:
+        return None
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+
+
+@dataclass(frozen=True, slots=True)
+class DhcpMatcher:
+    """A DHCP packet the vendor's devices send, as a Home Assistant manifest ``dhcp`` matcher.
+
+    Both are shell patterns (``*``, ``?``), as Home Assistant reads them: `macaddress` is
+    matched against the MAC in upper-case hex without separators (``"9C8ECD*"`` is an OUI)
+    and `hostname` against the host name in lower case. A packet matches when every
+    pattern given matches.
+    """
+
+    macaddress: str | None = None
+    hostname: str | None = None
+
+    def matches(self, macaddress: str, hostname: str) -> bool:
+        """Tell whether a packet from this MAC (any spelling) and host name matches."""
+        mac = mac_address(macaddress)
+        if self.macaddress is not None and (
+            mac is None or not fnmatchcase(mac.replace(":", "").upper(), self.macaddress)
+        ):
+            return False
+        return self.hostname is None or fnmatchcase(hostname.lower(), self.hostname)
+
+    def manifest(self) -> dict[str, str]:
+        """Return the matcher as written in ``manifest.json``."""
+        return {
+            key: value
+            for key, value in (("hostname", self.hostname), ("macaddress", self.macaddress))
+            if value is not None
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LanDiscovery:
+    """How a vendor's devices on the local network are found and known again.
+
+    `label`: what the devices are called in a discovered device's title, with its address.
+    `dhcp`: the packets its devices send (``manifest.json`` lists every vendor's).
+    `host`: the field of the vendor's form the discovered address fills (the form's other
+    fields keep their defaults; the user adds the login).
+    `macs`: the key of the entry's data under which the client keeps the device's MAC
+    addresses (lower case, ``:``-separated), through `VendorClient.stored_config`. A packet
+    from one of them is the known device: when its address changed, the entry's `host` is
+    changed and the entry reloaded, without asking. A packet from any other MAC is a new
+    device, offered to the user, who logs in to it.
+    """
+
+    label: str
+    dhcp: tuple[DhcpMatcher, ...]
+    host: str
+    macs: str
 
 
 class PtzDirection(StrEnum):
