@@ -58,7 +58,14 @@ async def test_setup_costs_and_devices(
     garden = device_registry.async_get_device({(DOMAIN, f"videoloft:{videoloft.uid}:{GARDEN}")})
     assert garden is not None
     assert garden.manufacturer == "Videoloft"
-    assert garden.model == "ipcam201701"
+    # Models a person reads: the Hikvision model, a recorder channel, a phone.
+    models = {device.name: device.model for device in devices}
+    assert models == {
+        "Garden (Customer 1)": "Hikvision DS-2DE2A404IW-DE3W",
+        "Hall (Customer 2)": "Phone or tablet",
+        "Kitchen (Customer 2)": "Hikvision DS-7204HUHI-K1 channel 1",
+        "Room 1 (Customer 1)": "Hikvision DS-2CD2042WD-I",
+    }
     # 1 login, 1 device list, 1 viewerInfo, 1 status and 1 realtime feed per logger.
     assert videoloft.requests == {
         "login": 1,

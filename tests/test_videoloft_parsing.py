@@ -16,6 +16,7 @@ from custom_components.omnicam.vendors.videoloft import (
     _host,
     event_item_id,
     parse_event_item_id,
+    readable_model,
 )
 
 
@@ -162,3 +163,23 @@ def test_a_camera_of_another_zone_keeps_its_offset() -> None:
     item = VideoloftClient._event_item({"alert": 1, "startt": 1_700_000_000_000, "tz": -7})
     assert item is not None
     assert item.start == datetime.fromtimestamp(1_700_000_000, zone)
+
+
+@pytest.mark.parametrize(
+    ("device_type", "phoneid", "model"),
+    [
+        ("ipcam201701", "DS-2CD2042WD-I20161005BBWR653544863", "Hikvision DS-2CD2042WD-I"),
+        (
+            "ipcam201701",
+            "DS-7204HUHI-K10420180126CCWRC04758466WCVU@01",
+            "Hikvision DS-7204HUHI-K1 channel 1",
+        ),
+        ("ipcam201701", "ds-2de4a425iw-de", "Hikvision DS-2DE4A425IW-DE"),
+        ("ipcam201701", "ABC123@12", "Recorder channel 12"),
+        ("ipcam201701", "", "IP camera"),
+        (None, "0CD580FE-2F35-4FB3-8A44-8B3B2E2CA5DA", "Phone or tablet"),
+        ("doorbell2022", "XYZ", "doorbell2022"),
+    ],
+)
+def test_readable_models(device_type: str | None, phoneid: str, model: str) -> None:
+    assert readable_model(device_type, phoneid) == model

@@ -100,6 +100,9 @@ class SimCamera:
     name: str
     permissions: tuple[str, ...] = ("a",)
     phoneid: str = ""
+    device_type: str | None = "ipcam201701"
+    """The app's device type: ``ipcam201701`` for IP cameras and recorder channels, none
+    for a phone or tablet running the Videoloft app."""
     logger: int = 0
     wowza: int = 0
     status: str = "live"
@@ -178,6 +181,7 @@ def default_cameras(alerts: int = 60) -> list[SimCamera]:
             "400123.2",
             "Hall",
             phoneid="ANDROID-4F2A",
+            device_type=None,
             logger=1,
             wowza=1,
             recording=False,
@@ -578,7 +582,7 @@ class VideoloftSimulator:
                 "logger": self.host("logger", cam.logger),
                 "cloudRecordingEnabled": 1 if cam.recording else 0,
                 "appVersion": "2.24.2",
-                "deviceType": "ipcam201701",
+                "deviceType": cam.device_type,
                 "streamname": cam.streamname,
                 "language": "en-GB",
                 "phoneid": cam.phoneid,

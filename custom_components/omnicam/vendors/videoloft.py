@@ -255,6 +255,34 @@ def _parse_event_page(page: str | None) -> tuple[int, tuple[int, int] | None]:
     return position, (start, alert_id)
 
 
+_HIKVISION_SERIAL = re.compile(r"(DS-[0-9A-Z-]+?)(?:\d{2})?(?:19|20)\d{6}[A-Z]{4}")
+_RECORDER_CHANNEL = re.compile(r"@0*(\d+)$")
+
+
+def readable_model(device_type: str | None, phoneid: str) -> str | None:
+    """Return a model a person reads rather than the app's device type (``ipcam201701``).
+
+    The Hikvision model, a recorder channel, an IP camera or a phone. A Hikvision
+    ``phoneid`` is its model followed by the serial (a date and letters), and ``@NN`` for
+    a recorder's channel; a phone or tablet running the app has no device type.
+    """
+    phoneid = phoneid.strip().upper()
+    channel = _RECORDER_CHANNEL.search(phoneid)
+    hikvision = None
+    if phoneid.startswith("DS-"):
+        serial = _HIKVISION_SERIAL.match(phoneid)
+        hikvision = f"Hikvision {serial.group(1) if serial else phoneid.split('@')[0]}"
+    if channel is not None:
+        return f"{hikvision or 'Recorder'} channel {int(channel.group(1))}"
+    if hikvision is not None:
+        return hikvision
+    if device_type is None:
+        return "Phone or tablet"
+    if device_type.lower().startswith("ipcam"):
+        return "IP camera"
+    return device_type
+
+
 def event_item_id(alert_id: str, start_s: int, end_s: int, rom: int) -> str:
     """Return the item id of an event: everything its video URL needs, path safe."""
     return f"{alert_id}_{start_s}_{end_s}_{rom}"
@@ -608,7 +636,7 @@ class VideoloftClient(VendorClient):
             id=device.uidd,
             name=f"{device.name} ({owner})" if several else device.name,
             manufacturer=self.manufacturer,
-            model=device.device_type,
+            model=readable_model(device.device_type, device.phoneid),
             sw_version=device.app_version,
             capabilities=frozenset(capabilities),
             maybe=frozenset(maybe),
