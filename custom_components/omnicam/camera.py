@@ -21,6 +21,17 @@ the old one, is pointed at the new one. Neither key nor relay URL is ever logged
 A camera whose stream could not be looked up (vendor down, camera off) tries again while
 it has none, so that Home Assistant's choice of WebRTC provider follows the vendor's
 recovery without a reload.
+
+Live video that cannot start says so at once, and once. Before Home Assistant's stream is
+handed to a player (``camera/stream``, ``camera.play_stream``, ``camera.record``), the
+camera checks that there is something to play: not offline, a stream source,
+and an on-demand camera that agreed to stream. When not, the caller gets a translated
+error instead of a player that waits at 0:00, and the log says so at warning level once
+(again only after live video worked in between). A stream whose worker fails before it
+produced anything is stopped at once: Home Assistant starts its idle timer only when
+video arrives, so such a stream would otherwise be retried in the background for as long
+as Home Assistant runs, long after the viewer left. A stream that did play is left to
+Home Assistant (it retries while someone watches and ends once nobody does).
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ import secrets
 import time
 
 from homeassistant.components.camera import Camera as CameraEntity, CameraEntityFeature
+from homeassistant.components.camera.prefs import get_dynamic_camera_stream_settings
 from homeassistant.components.stream import Stream
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -95,6 +107,8 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
         self._relay_key: str | None = None
         self._source_missing_at: float | None = None
         """When `stream_source()` last found no source (None: it found one, or never ran)."""
+        self._live_failing = False
+        """Live video failed to start, and said so (the next failure stays quiet)."""
 
     @property
     def is_on(self) -> bool:
@@ -178,6 +192,7 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
                 source.url,
                 refresh=self._async_refresh_relay,
                 start_live=partial(client.async_start_live, camera_id) if on_demand else None,
+                failed=self._relay_failed,
                 keepalive_seconds=client.live_keepalive_seconds,
                 host=host,
             )
@@ -237,10 +252,101 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
         return local
 
     async def async_create_stream(self) -> Stream | None:
-        """Return Home Assistant's stream; one that holds a dead relay key gets a new one."""
+        """Return Home Assistant's stream once live video can start; else say why.
+
+        A stream that holds a dead relay key gets a new one. Raises `HomeAssistantError`
+        (translated) when live video cannot start; at start-up, for a stream Home
+        Assistant preloads, returns None instead (nobody waits for it).
+        """
+        try:
+            await self._async_prepare_live()
+        except HomeAssistantError:
+            if (
+                self.stream is None
+                and (
+                    await get_dynamic_camera_stream_settings(self.hass, self.entity_id)
+                ).preload_stream
+            ):
+                return None
+            raise
         if self.stream is not None and self._relay_key is not None and self._live_relay() is None:
             await self.stream_source()
-        return await super().async_create_stream()
+        stream = await super().async_create_stream()
+        if stream is not None:
+            stream.set_update_callback(self._async_stream_changed)
+        return stream
+
+    async def _async_prepare_live(self) -> None:
+        """Check that live video can start now; raise a translated error saying why not."""
+        placeholders = {"entity": self.camera.name}
+        # A camera switched off at the vendor never gets here: Home Assistant's camera
+        # answers "Camera is off" itself.
+        status = self.coordinator.data.status.get(self.camera_id)
+        if status is not None and status.online is False:
+            self._live_failed("the camera is offline")
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="live_camera_offline",
+                translation_placeholders=placeholders,
+            )
+        try:
+            self._local_url(await self._async_source())
+            relay = self._live_relay()
+            if relay is not None:
+                await relay.async_keep_live()
+        except AuthError as err:
+            self.coordinator.config_entry.async_start_reauth(self.hass)
+            self._live_failed("the vendor refused the credentials")
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except OmniCamError as err:
+            error = self.coordinator.client.scrub(str(err))
+            self._live_failed(error)
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="live_failed",
+                translation_placeholders=placeholders | {"error": error},
+            ) from err
+        self._live_failing = False
+
+    @callback
+    def _live_failed(self, why: str) -> None:
+        """Log that live video cannot start: once, until it worked again."""
+        if self._live_failing:
+            LOGGER.debug("%s: live video still cannot start: %s", self.entity_id, why)
+            return
+        self._live_failing = True
+        LOGGER.warning("%s: live video cannot start: %s", self.entity_id, why)
+
+    @callback
+    def _relay_failed(self, err: OmniCamError) -> None:
+        """Hear from the relay that a player's live video could not be started."""
+        self._live_failed(self.coordinator.client.scrub(str(err)))
+
+    @callback
+    def _async_stream_changed(self) -> None:
+        """Follow the stream's state; end a stream that failed before it played at all."""
+        self.async_write_ha_state()
+        stream = self.stream
+        if stream is None or stream.available or not stream.outputs():
+            return
+        if any(output.get_segments() for output in stream.outputs().values()):
+            return  # it played: Home Assistant retries while watched, ends when idle
+        if stream.dynamic_stream_settings.preload_stream:
+            return  # kept alive on purpose (the camera's "preload stream" setting)
+        self._live_failed("the stream did not open")
+        self.hass.async_create_task(
+            self._async_end_stream(stream), f"{DOMAIN} {self.entity_id} end stream"
+        )
+
+    async def _async_end_stream(self, stream: Stream) -> None:
+        """Stop a stream, answering at once whoever still waits for its first video."""
+        outputs = list(stream.outputs().values())
+        for output in outputs:
+            await stream.remove_provider(output)  # the last one stops the worker
+        if not outputs:  # pragma: no cover - a failed stream has its output
+            await stream.stop()
 
     @callback
     def _stream_active(self) -> bool:

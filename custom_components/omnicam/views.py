@@ -327,6 +327,8 @@ class LiveRelay:
     step."""
     start_live: Callable[..., Awaitable[None]] | None = None
     """For a camera that streams only when asked: ask it (``wait=`` until it does)."""
+    failed: Callable[[OmniCamError], None] | None = None
+    """Told when live video could not be started for a player (the camera says why)."""
     keepalive_seconds: float = 30.0
     asked_at: float | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -339,6 +341,32 @@ class LiveRelay:
         """Tell whether the key still opens the stream (read recently enough)."""
         now = time.monotonic() if now is None else now
         return now - self.read_at < LIVE_KEY_IDLE_SECONDS
+
+    async def async_keep_live(self) -> None:
+        """Ask an on-demand camera to stream: at the first read, then on its schedule.
+
+        Players read the playlist every few seconds while they play, so this stops by
+        itself when nobody watches. The first ask (and one after a lapse, when the camera
+        may have stopped) waits until the camera streams, and raises when the camera
+        refuses or does not follow: there is nothing to play. A later ask that fails is
+        only logged, since the camera still streams for a while.
+        """
+        if self.start_live is None:
+            return
+        async with self.lock:
+            now = time.monotonic()
+            asked = self.asked_at
+            if asked is not None and now - asked < self.keepalive_seconds - 1:
+                return
+            self.asked_at = now
+            wait = asked is None or now - asked > LIVE_LAPSE_SECONDS
+            try:
+                await self.start_live(wait=wait)
+            except OmniCamError as err:
+                if wait:
+                    self.asked_at = None  # nothing plays: the next player asks again
+                    raise
+                LOGGER.debug("Live video not asked for again: %s", err)
 
 
 LIVE_RELAYS: HassKey[dict[str, LiveRelay]] = HassKey(f"{DOMAIN}_live_relays")
@@ -421,29 +449,15 @@ class OmniCamLiveView(OmniCamMediaView):
         location = MediaLocation(url=str(target), mime_type="application/octet-stream")
         if not playlist:
             return await self._async_proxy(request, location)
-        if relay.start_live is not None:
-            await self._async_keep_live(relay)
+        try:
+            await relay.async_keep_live()
+        except OmniCamError as err:
+            # Nothing will play: tell the player at once, rather than a playlist that
+            # never comes (the camera logs why, once).
+            if relay.failed is not None:
+                relay.failed(err)
+            raise web.HTTPBadGateway from None
         return await self._async_playlist(location, upstream)
-
-    @staticmethod
-    async def _async_keep_live(relay: LiveRelay) -> None:
-        """Ask an on-demand camera to stream: at the first read, then on its schedule.
-
-        Players read the playlist every few seconds while they play, so this stops by
-        itself when nobody watches. The first ask (and one after a lapse, when the camera
-        may have stopped) waits until the camera streams.
-        """
-        assert relay.start_live is not None
-        async with relay.lock:
-            now = time.monotonic()
-            asked = relay.asked_at
-            if asked is not None and now - asked < relay.keepalive_seconds - 1:
-                return
-            relay.asked_at = now
-            try:
-                await relay.start_live(wait=asked is None or now - asked > LIVE_LAPSE_SECONDS)
-            except OmniCamError as err:
-                LOGGER.debug("Live video not asked for: %s", err)
 
     async def _async_playlist(self, location: MediaLocation, upstream: URL) -> web.Response:
         session = async_get_clientsession(self.hass)

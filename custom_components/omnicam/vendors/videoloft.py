@@ -758,12 +758,16 @@ class VideoloftClient(VendorClient):
         )
 
     async def async_start_live(self, camera_id: str, *, wait: bool = True) -> None:
-        """Send ``livecommand``; with `wait`, wait (bounded) until the camera is live."""
+        """Send ``livecommand``; with `wait`, wait (bounded) until the camera is live.
+
+        A camera that does not go live in time (offline, cut off from its adapter) is
+        `Unavailable`: its Wowza server has no playlist to give.
+        """
         await self._task(camera_id, "livecommand")
         if wait and not await self._wait_raw(
             camera_id, lambda raw: raw.get("live") is True, LIVE_WAIT
         ):
-            _LOGGER.debug("%s did not go live within %s s", camera_id, LIVE_WAIT)
+            raise Unavailable(f"{camera_id} did not start streaming within {LIVE_WAIT:.0f} s")
 
     async def async_get_stream_source(self, camera_id: str) -> StreamSource:
         """Return the Wowza HLS URL from the current Wowza host and stream name."""
