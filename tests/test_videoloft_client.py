@@ -120,6 +120,26 @@ async def test_status_of_some_loggers_only(
     assert set(status) == {camera.id for camera in cameras}
 
 
+async def test_an_offline_camera_never_streams_live(
+    videoloft: VideoloftSimulator, client: VideoloftClient
+) -> None:
+    """The simulator's Hall was "offline" and yet played live video: states now agree."""
+    hall = "400123.2"
+    cameras = await client.async_get_cameras()
+    videoloft.live_delay = 0
+    await client.async_start_live(hall, wait=False)
+    assert (hall, "livecommand") in videoloft.tasks
+    status = (await client.async_get_status(cameras))[hall]
+    assert (status.online, status.live) == (False, False)
+    videoloft.set_status(hall, "idle")  # back online: the same command plays
+    await client.async_start_live(hall, wait=False)
+    status = (await client.async_get_status(cameras))[hall]
+    assert (status.online, status.live) == (True, True)
+    videoloft.set_status(hall, "novideo")  # cut off from its adapter: live ends with it
+    status = (await client.async_get_status(cameras))[hall]
+    assert (status.online, status.live) == (False, False)
+
+
 async def test_live_that_does_not_come(
     videoloft: VideoloftSimulator,
     client: VideoloftClient,

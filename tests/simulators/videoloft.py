@@ -21,7 +21,9 @@ Where the document is silent the simulator assumes, like the client:
   read-only camera (permission ``r``) may send it; every other task (captures, triggered
   recording, PTZ) acts on the camera and is answered 403 without ``a``.
 - ``livecommand`` puts the camera live after `live_delay` seconds, for 60 seconds after
-  the last call; ``capturethumb``/``capturestill`` store a new image after `image_delay`;
+  the last call, unless its status is ``offline`` or ``novideo``: a camera its adapter
+  cannot reach never streams (the command is accepted; nothing plays).
+  ``capturethumb``/``capturestill`` store a new image after `image_delay`;
   ``triggerevent`` starts (or extends) an event alert that ends 20 s after the last call.
 - The realtime feed is Server-Sent Events: ``data: {"type": …, "data": {…}}`` and a blank
   line per update. It is closed after `feed_seconds` (300, the documented 5 minutes).
@@ -57,6 +59,8 @@ from .media import SEGMENT_SECONDS, mp4_clip, ranged, snapshot_jpeg, ts_segment
 HOUR_MS = 3_600_000
 RAW = "\x00raw:"
 DAY_MS = 24 * HOUR_MS
+OFFLINE = frozenset({"offline", "novideo"})
+"""Statuses of a camera its adapter cannot reach: it cannot stream live video."""
 READ_ONLY_TASKS = frozenset({"livecommand"})
 """Camera tasks a read-only login may send: what live video needs, nothing that acts."""
 
@@ -128,9 +132,13 @@ class SimCamera:
 
     @property
     def live(self) -> bool:
-        """Return True while the camera streams live video."""
+        """Return True while the camera streams live video: never while it is offline."""
         now = time.monotonic()
-        return self.live_at is not None and self.live_at <= now < self.live_until
+        return (
+            self.status not in OFFLINE
+            and self.live_at is not None
+            and self.live_at <= now < self.live_until
+        )
 
 
 def _alerts(count: int, now_ms: int, seed: int) -> list[SimAlert]:
