@@ -14,6 +14,7 @@ from pathlib import Path
 from homeassistant.config_entries import SOURCE_DHCP, SOURCE_IGNORE, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from homeassistant.loader import async_get_dhcp
 import pytest
@@ -83,14 +84,16 @@ async def test_manifest_lists_exactly_the_vendors_matchers(hass: HomeAssistant) 
         if vendor.discovery is not None
         for matcher in vendor.discovery.dhcp
     ]
-    assert json.loads(MANIFEST.read_text())["dhcp"] == declared
+    # and the devices in the registry with a MAC connection: known devices, whatever their OUI
+    expected = [{"registered_devices": True}, *declared]
+    assert json.loads(MANIFEST.read_text())["dhcp"] == expected
     assert len(declared) == len(OUIS) == len(set(OUIS))
     loaded = [
         {key: value for key, value in matcher.items() if key != "domain"}
         for matcher in await async_get_dhcp(hass)
         if matcher["domain"] == DOMAIN
     ]
-    assert loaded == declared
+    assert loaded == expected
     for matcher in declared:
         # Home Assistant indexes OUI matchers by their first six characters, upper case.
         assert matcher["macaddress"][:6] == matcher["macaddress"][:6].upper()
@@ -277,15 +280,18 @@ async def test_an_ignored_discovery_stays_ignored(
 # -- a known device ----------------------------------------------------------------------
 
 
-async def test_the_device_mac_is_kept_in_the_entry(
+async def test_the_device_mac_is_kept_in_the_entry_and_the_device_registry(
     hass: HomeAssistant,
     camera: AmcrestSimulator,
+    device_registry: dr.DeviceRegistry,
     hass_client,  # type: ignore[no-untyped-def]
 ) -> None:
     camera.macs["eth2"] = "9c:8e:cd:aa:bb:cc"  # its Wi-Fi
     entry = await _loaded(hass, amcrest_entry(camera))
     assert entry.data["macs"] == sorted(camera.macs.values())
     assert camera.requests["configManager.getConfig"] >= 1
+    (device,) = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    assert device.connections == {(dr.CONNECTION_NETWORK_MAC, mac) for mac in camera.macs.values()}
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     text = json.dumps(diagnostics)
     assert all(mac not in text for mac in camera.macs.values())
@@ -317,6 +323,37 @@ async def test_known_device_at_a_new_address_is_followed_and_reloaded(
         await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await moved.stop()
+
+
+async def test_a_recorder_device_carries_the_mac_not_its_channels(
+    hass: HomeAssistant, socket_enabled: None, device_registry: dr.DeviceRegistry
+) -> None:
+    nvr = AmcrestSimulator(channels=2)
+    await nvr.start()
+    try:
+        entry = await _loaded(hass, amcrest_entry(nvr))
+        devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+        with_mac = [device for device in devices if device.connections]
+        assert len(devices) == 3
+        assert [device.name for device in with_mac] == [nvr.machine_name]
+        assert with_mac[0].connections == {(dr.CONNECTION_NETWORK_MAC, nvr.macs["eth0"])}
+        await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await nvr.stop()
+
+
+async def test_a_known_mac_outside_the_ouis_is_followed(
+    hass: HomeAssistant, camera: AmcrestSimulator
+) -> None:
+    """A device sold under another brand, added by hand: Home Assistant reports its MAC
+    because the registry has it (``registered_devices``), and the entry follows it."""
+    entry = amcrest_entry(camera, macs=[NOT_OURS])
+    entry.add_to_hass(hass)
+    result = await _discover(hass, _packet("127.0.0.2", NOT_OURS))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    await hass.async_block_till_done()
+    assert entry.data["host"] == "127.0.0.2"
 
 
 async def test_known_device_at_the_same_address_changes_nothing(

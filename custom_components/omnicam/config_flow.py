@@ -196,14 +196,23 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
         return candidate
 
     async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
-        """Follow a known device to its new address; offer a new one."""
+        """Follow a known device to its new address; offer a new one.
+
+        A known device is recognised by its MAC whatever the matchers say: Home Assistant
+        also reports the MACs of devices in its registry (``registered_devices``).
+        """
+        mac, address = dr.format_mac(discovery_info.macaddress), discovery_info.ip
+        for entry in self._async_current_entries(include_ignore=False):
+            known = VENDORS.get(entry.data.get(CONF_VENDOR, ""))
+            if (
+                known is not None
+                and known.discovery is not None
+                and mac in entry.data.get(known.discovery.macs, ())
+            ):
+                return self._async_follow_device(entry, known.discovery.host, address)
         if (found := _discovering_vendor(discovery_info)) is None:
             return self.async_abort(reason="not_supported")
         vendor, discovery = found
-        mac, address = dr.format_mac(discovery_info.macaddress), discovery_info.ip
-        for entry in self._async_current_entries(include_ignore=False):
-            if entry.data.get(CONF_VENDOR) == vendor and mac in entry.data.get(discovery.macs, ()):
-                return self._async_follow_device(entry, discovery.host, address)
         # Until a login names the device (its serial), its MAC keeps an ignored discovery
         # ignored and a second packet out of a flow in progress.
         await self.async_set_unique_id(mac)

@@ -502,6 +502,7 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
             registry.async_get_or_create(
                 config_entry_id=entry.entry_id,
                 identifiers={identifier},
+                connections={(dr.CONNECTION_NETWORK_MAC, mac) for mac in parent.macs},
                 name=parent.name,
                 manufacturer=parent.manufacturer,
                 model=parent.model,

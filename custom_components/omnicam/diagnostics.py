@@ -55,7 +55,7 @@ async def async_get_config_entry_diagnostics(
         "feeds": coordinator.feed_summary(),
         "cameras": {
             camera_id: {
-                "camera": asdict(camera)
+                "camera": async_redact_data(asdict(camera), TO_REDACT)
                 | {
                     "capabilities": sorted(camera.capabilities),
                     "maybe": sorted(camera.maybe),

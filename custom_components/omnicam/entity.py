@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -54,6 +54,10 @@ class OmniCamEntity(CoordinatorEntity[OmniCamCoordinator]):
             model=camera.model,
             sw_version=camera.sw_version,
         )
+        if camera.macs:
+            self._attr_device_info["connections"] = {
+                (CONNECTION_NETWORK_MAC, mac) for mac in camera.macs
+            }
         if camera.parent is not None:
             self._attr_device_info["via_device"] = parent_identifier(entry, camera.parent)
         self._written: tuple[Any, ...] | None = None

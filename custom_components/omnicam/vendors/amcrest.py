@@ -1010,6 +1010,7 @@ class AmcrestClient(VendorClient):
                 manufacturer=device.vendor,
                 model=device.model,
                 sw_version=device.firmware,
+                macs=self._macs,
             )
         cameras = []
         for channel in range(1, probe.channels + 1):
@@ -1044,6 +1045,7 @@ class AmcrestClient(VendorClient):
                     ),
                     event_codes=probe.event_types,
                     parent=parent,
+                    macs=self._macs if parent is None else (),
                 )
             )
         return cameras

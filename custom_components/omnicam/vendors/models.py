@@ -244,6 +244,8 @@ class ParentDevice:
     manufacturer: str
     model: str | None = None
     sw_version: str | None = None
+    macs: tuple[str, ...] = ()
+    """The recorder's own MAC addresses (as `mac_address` spells them), when it told them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +272,10 @@ class Camera:
     entity fires them as they are."""
     parent: ParentDevice | None = None
     """The recorder this camera is a channel of; None for a camera that is a device itself."""
+    macs: tuple[str, ...] = ()
+    """A camera on the LAN that is a device itself: its MAC addresses (as `mac_address`
+    spells them), when it told them; Home Assistant lists them as the device's connections,
+    and its DHCP watcher reports them when they move."""
 
     def has(self, capability: Capability) -> bool:
         """Return True when the camera has the capability."""
