@@ -85,18 +85,20 @@ simulator agrees:
   devices. SSDP, zeroconf and ONVIF are not used either: the excerpt documents UPnP only as
   the device's own port mapping (§4.7.9) and ONVIF only as a login setting (§4.6.17, 20),
   not as something Home Assistant could match.
-- A device's MAC addresses (every interface's: wired ``eth0``, Wi-Fi ``eth2``) are read
-  once with the camera list from ``configManager.cgi?action=getConfig&name=Network``
+- A device's MAC addresses (every interface's: wired ``eth0``, Wi-Fi ``eth2``) are read once
+  with the camera list from ``configManager.cgi?action=getConfig&name=Network``
   (``table.Network.<interface>.PhysicalAddress=3c:ef:8c:01:02:03``; the spec's "Network
   basic config", §4.7.1, outside our excerpt) and kept in the entry (`stored_config`,
-  ``macs``); a device without that config keeps none. We assume the MAC a device sends its
-  DHCP requests from is one of them; a DHCP packet from one of them is taken to be that
-  device, so the entry moves to the packet's address and sends its login there. Anyone who
-  can send DHCP from that MAC on the LAN could as well take the device's old address, so
-  this trusts the LAN no more than an address typed by hand does. A packet from any other
-  MAC never receives a stored login: it is offered as a new device, and the user logs in;
-  when that login reaches a device already added (same serial: a device whose MAC changed
-  or was never read), that entry moves to the new address.
+  ``macs``) and given to the device (`Camera.macs` of a single camera, `ParentDevice.macs`
+  of a recorder), so that Home Assistant reports them whatever their OUI; a device without
+  that config keeps none. We assume the MAC a device sends its DHCP requests from is one of
+  them; a DHCP packet from one of them is taken to be that device, so the entry moves to the
+  packet's address and sends its login there. Anyone who can send DHCP from that MAC on the
+  LAN could as well take the device's old address, so this trusts the LAN no more than an
+  address typed by hand does. A packet from any other MAC never receives a stored login: it
+  is offered as a new device, and the user logs in; when that login reaches a device already
+  added (same serial: a device whose MAC changed or was never read), that entry moves to the
+  new address.
 """
 
 from __future__ import annotations
