@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+import json
 from pathlib import Path
 
 import av
@@ -369,7 +370,8 @@ async def test_config_flow(hass: HomeAssistant, nvr: AmcrestSimulator, closed_po
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], form | {"port": closed_port, "password": nvr.password}
     )
-    assert result["errors"] == {"base": "cannot_connect"}
+    # The form asks for a host and a port: its errors speak of them, not of a server URL.
+    assert result["errors"] == {"base": "cannot_connect_device"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], form | {"password": nvr.password}
     )
@@ -378,6 +380,37 @@ async def test_config_flow(hass: HomeAssistant, nvr: AmcrestSimulator, closed_po
     assert result["title"] == f"{nvr.model} ({nvr.host})"
     await hass.async_block_till_done()
     assert result["result"].state is ConfigEntryState.LOADED
+    # Added again: a device, not an account, is already set up.
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "amcrest"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], form | {"password": nvr.password}
+    )
+    assert result["type"] == "abort"
+    assert result["reason"] == "already_configured_device"
+
+
+async def test_config_flow_words_fit_the_device_form(hass: HomeAssistant) -> None:
+    """A device form speaks of host and port; certificates are not checked by default."""
+    strings = json.loads((Path(amcrest.__file__).parent.parent / "strings.json").read_text())
+    config = strings["config"]
+    for key in amcrest.AmcrestClient.form.errors.values():
+        words = config["error"].get(key) or config["abort"][key]
+        assert "URL" not in words
+        assert "account" not in words
+    assert "host" in config["error"]["cannot_connect_device"]
+    assert "device" in config["abort"]["already_configured_device"]
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "amcrest"}
+    )
+    schema = result["data_schema"].schema
+    defaults = {str(key): key.default() for key in schema if callable(key.default)}
+    # The hint says most devices need it off: so it starts off.
+    assert defaults["verify_ssl"] is False
+    assert "Off for the self-signed" in config["step"]["amcrest"]["data_description"]["verify_ssl"]
 
 
 async def test_reconfigure_to_another_device_is_refused(

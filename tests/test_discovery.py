@@ -215,7 +215,7 @@ async def test_new_device_is_offered_and_added_with_the_login_typed(
         "username": camera.username,
         "password": camera.password,
         "ssl": False,
-        "verify_ssl": True,
+        "verify_ssl": False,
         "macs": [mac],
     }
     await hass.async_block_till_done()

@@ -35,6 +35,7 @@ from homeassistant.config_entries import (
     OptionsFlowWithReload,
 )
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -171,14 +172,17 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {CONF_VENDOR: vendor, **user_input}
-            self._async_abort_entries_match(
-                {key: data.get(key) for key in form.identity} | {CONF_VENDOR: vendor}
-            )
-            _, account, errors = await self._async_validate(data)
-            if account is not None:
-                await self.async_set_unique_id(account.unique_id)
-                self._abort_if_unique_id_configured()
-                return self.async_create_entry(title=self._new_title(account.title), data=data)
+            try:
+                self._async_abort_entries_match(
+                    {key: data.get(key) for key in form.identity} | {CONF_VENDOR: vendor}
+                )
+                _, account, errors = await self._async_validate(data)
+                if account is not None:
+                    await self.async_set_unique_id(account.unique_id)
+                    self._abort_if_unique_id_configured()
+                    return self.async_create_entry(title=self._new_title(account.title), data=data)
+            except AbortFlow as err:  # in the vendor's words
+                raise AbortFlow(form.errors.get(err.reason, err.reason)) from None
         return self.async_show_form(
             step_id=vendor,
             data_schema=self.add_suggested_values_to_schema(form_schema(form.fields), user_input),
@@ -363,7 +367,13 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 def _error_key(client: VendorClient, err: OmniCamError) -> str:
-    """Return the form error of a vendor error."""
+    """Return the form error of a vendor error, in the words of the vendor's form."""
+    key = _shared_error_key(client, err)
+    return client.form.errors.get(key, key)
+
+
+def _shared_error_key(client: VendorClient, err: OmniCamError) -> str:
+    """Return the form error every vendor shares for a vendor error."""
     if isinstance(err, AuthError):
         return "invalid_auth"
     if isinstance(err, CannotConnect):

@@ -602,10 +602,16 @@ class AmcrestClient(VendorClient):
             FormField(CONF_USERNAME, default="admin"),
             FormField(CONF_PASSWORD, FieldType.PASSWORD),
             FormField(CONF_SSL, FieldType.BOOL, default=False),
-            FormField(CONF_VERIFY_SSL, FieldType.BOOL, default=True),
+            # Most devices have a self-signed certificate (the field's hint says so).
+            FormField(CONF_VERIFY_SSL, FieldType.BOOL, default=False),
         ),
         secrets=(CONF_PASSWORD,),
         identity=(CONF_HOST, CONF_PORT),
+        errors={
+            "cannot_connect": "cannot_connect_device",
+            "bad_response": "bad_response_device",
+            "already_configured": "already_configured_device",
+        },
     )
     discovery = LanDiscovery(
         label="Amcrest/Dahua",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -116,11 +117,16 @@ class VendorForm:
 
     `secrets` are asked again on reauth and never suggested on reconfigure; `identity` are
     the fields that tell an account already added, before anything is sent to the vendor.
+    `errors` replaces the shared form errors and abort reasons (``cannot_connect``,
+    ``bad_response``, ``already_configured``, …) by the vendor's own keys where the shared
+    words do not fit its form (a device asked for by host and port has no server URL);
+    each key is translated under ``config.error`` or ``config.abort``.
     """
 
     fields: tuple[FormField, ...]
     secrets: tuple[str, ...]
     identity: tuple[str, ...]
+    errors: Mapping[str, str] = field(default_factory=dict)
 
 
 _MAC_SEPARATORS = re.compile(r"[:\-.\s]")
