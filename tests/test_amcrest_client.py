@@ -313,7 +313,8 @@ async def test_stream_source_and_status(
     assert len(nvr.log) == before  # no request once probed
     assert source.kind is StreamKind.RTSP
     assert source.url == (
-        f"rtsp://admin:s3cret%3Ap%40ss%2Fw0rd@{nvr.host}:8554/cam/realmonitor?channel=3&subtype=0"
+        f"rtsp://admin:s3cret%3Ap%40ss%2Fw0rd@{nvr.host}:{nvr.rtsp_port}"
+        "/cam/realmonitor?channel=3&subtype=0"
     )
     assert nvr.password not in repr(source)
     status = await client.async_get_status(cameras)

@@ -11,6 +11,9 @@ Behaves like the real devices the notes describe, and like the client assumes:
   authenticated requests with a 401 anyway (sessions running out under load).
 - Bodies are ``key=value`` lines with CRLF; errors are ``Error\\r\\nErrorID=N, Detail=…``
   (HTTP 200) or HTTP 400 ``Error\\r\\nBad Request!`` for what the device lacks.
+- Live video: a real RTSP server (`rtsp`, tests/simulators/rtsp.py) on the port
+  ``getConfig&name=RTSP`` names, serving H.264 on ``cam/realmonitor?channel=N&subtype=M``
+  to the device's user with Digest, started and stopped with the device.
 - Channels are 1-based for RTSP, snapshots, PTZ and the finder (``snapshot_zero_based``
   and ``finder_zero_based`` make an old single-lens camera that wants 0); event ``index``
   and config ``[i]`` are 0-based. ``channel=0`` snapshots on an NVR are refused with 400.
@@ -56,6 +59,7 @@ from typing import Any
 from aiohttp import web
 
 from .media import dav_clip, mp4_clip, ranged, snapshot_jpeg
+from .rtsp import RtspServer
 
 BOUNDARY = "myboundary"
 _AUTH_PAIR = re.compile(r'(\w+)=(?:"([^"]*)"|([^,\s]*))')
@@ -139,7 +143,12 @@ class AmcrestSimulator:
             "Driveway",
             *(f"Cam{i}" for i in range(5, channels + 1)),
         ][:channels]
+        self.rtsp = RtspServer(
+            serial=serial, credentials=lambda: (self.username, self.password), channels=channels
+        )
+        """Live video of every channel (tests/simulators/rtsp.py), started with the device."""
         self.rtsp_port = 8554
+        """The RTSP port the device names (``getConfig&name=RTSP``): the server's, once up."""
         digest = hashlib.md5(serial.encode()).hexdigest()  # a stable, made-up MAC
         self.macs: dict[str, str] = {
             "eth0": "9c:8e:cd:" + ":".join(digest[i : i + 2] for i in range(0, 6, 2))
@@ -207,12 +216,14 @@ class AmcrestSimulator:
         sockets = site._server.sockets  # type: ignore[union-attr]
         self.host, self.port = host, sockets[0].getsockname()[1]
         self.url = f"http://{host}:{self.port}"
+        self.rtsp_port = await self.rtsp.start(host)
         return self.url
 
     async def stop(self) -> None:
         """Stop serving."""
         self.fail = None
         self.drop_stream()
+        await self.rtsp.stop()
         if self._runner:
             await self._runner.cleanup()
             self._runner = None
