@@ -33,6 +33,7 @@ IPCAMLIVE_PORT = 8701
 VIDEOLOFT_PORT = 8711
 """The first of the Videoloft simulator's ports: authenticators, loggers, Wowza servers."""
 AMCREST_PORT = 8721
+AMCREST_RTSP_PORT = 8722
 AMCREST_CHANNELS = 4
 AMCREST_PASSWORD = "demo-amcrest"
 ALERT_EVERY = 20.0
@@ -405,7 +406,7 @@ def log_ready(url: str) -> None:
     log("  Overview: the simulated cameras with live snapshots, sensors and the PIN lock;")
     log(f"  Every ~{ALERT_EVERY:.0f} s a Videoloft camera sees motion (pushed, not polled).")
     log(f"  Every ~{MOTION_EVERY:.0f} s an Amcrest recorder channel sees motion (pushed).")
-    log("  Amcrest live view does not play: the simulator has no RTSP server (snapshots do).")
+    log("  Amcrest live view plays from the simulator's RTSP server (H.264, Digest login).")
     log("  Media > OmniCam: recordings by day, time-lapses, Videoloft events, Amcrest files.")
     log("  Settings > Devices & services > OmniCam: the accounts and their devices.")
     log("Press Ctrl-C to stop.")
@@ -425,8 +426,9 @@ async def main() -> None:
     await videoloft.start(base_port=VIDEOLOFT_PORT)
     log(f"Videoloft simulator on {videoloft.auth_url} ({len(videoloft.cameras)} cameras)")
     amcrest = amcrest_simulator()
-    await amcrest.start(port=AMCREST_PORT)
+    await amcrest.start(port=AMCREST_PORT, rtsp_port=AMCREST_RTSP_PORT)
     log(f"Amcrest simulator on {amcrest.url} (an NVR of {amcrest.channels} channels)")
+    log(f"Amcrest live video on rtsp://{amcrest.host}:{amcrest.rtsp_port}/cam/realmonitor")
 
     cards = ipcamlive_cards(ipcamlive) + videoloft_cards(videoloft) + amcrest_cards(amcrest)
     controls = videoloft_controls(videoloft) | amcrest_controls(amcrest)

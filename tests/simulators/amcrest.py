@@ -207,8 +207,8 @@ class AmcrestSimulator:
         self.app.router.add_get("/cgi-bin/RPC_Loadfile/{tail:.*}", self._loadfile)
         self.app.router.add_get("/cgi-bin/{cgi}", self._cgi)
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Start serving; return the base URL."""
+    async def start(self, host: str = "127.0.0.1", port: int = 0, rtsp_port: int = 0) -> str:
+        """Start serving (RTSP on `rtsp_port`, any free one by default); return the base URL."""
         self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -216,7 +216,7 @@ class AmcrestSimulator:
         sockets = site._server.sockets  # type: ignore[union-attr]
         self.host, self.port = host, sockets[0].getsockname()[1]
         self.url = f"http://{host}:{self.port}"
-        self.rtsp_port = await self.rtsp.start(host)
+        self.rtsp_port = await self.rtsp.start(host, rtsp_port)
         return self.url
 
     async def stop(self) -> None:
