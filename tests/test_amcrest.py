@@ -165,7 +165,9 @@ async def test_events_follow_the_stream(
     await wait_for(lambda: hass.states.get(front).state == STATE_ON)
     await wait_for(lambda: hass.states.get(back).state == STATE_ON)
     event = hass.states.get("event.front_door_alert")
-    assert event.attributes["event_type"] == "VideoMotion"
+    # Shown as its kind, translated ("Motion"); the device's code is kept for automations.
+    assert event.attributes["event_type"] == "motion"
+    assert event.attributes["code"] == "VideoMotion"
     assert event.attributes["action"] == "Start"
     nvr.emit("VideoMotion", "Stop", 0)
     await wait_for(lambda: hass.states.get(front).state == STATE_OFF)

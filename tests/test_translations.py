@@ -39,3 +39,11 @@ def test_every_form_error_is_translated() -> None:
     errors = set(re.findall(r'\{"(?:base|url)": "([a-z_]+)"\}', source))
     assert errors
     assert errors <= set(strings["config"]["error"])
+
+
+def test_every_alert_event_type_is_translated() -> None:
+    """The alert entity shows kinds in words, never a vendor's raw code."""
+    from custom_components.omnicam.event import ALERT_EVENT_TYPES
+
+    states = _load("strings.json")["entity"]["event"]["alert"]["state_attributes"]
+    assert set(states["event_type"]["state"]) == set(ALERT_EVENT_TYPES)

@@ -262,7 +262,7 @@ async def test_a_new_vendor_is_one_module(
     person = "binary_sensor.pier_person"
     assert hass.states.get(person).state == "off"
     alert = hass.states.get("event.pier_alert")
-    assert alert.attributes["event_types"] == ["human", "wind"]
+    assert alert.attributes["event_types"] == [*(kind.value for kind in EventKind), "other"]
     await wait_for(lambda: lakeside.feed is not None)
     assert lakeside.feed is not None
     lakeside.feed.put_nowait(
@@ -270,9 +270,10 @@ async def test_a_new_vendor_is_one_module(
     )
     await wait_for(lambda: hass.states.get(person).state == "on")
     alert = hass.states.get("event.pier_alert")
-    assert alert.attributes["event_type"] == "human"
-    assert alert.attributes["kind"] == "person"
+    assert alert.attributes["event_type"] == "person"
+    assert alert.attributes["code"] == "human"
     lakeside.feed.put_nowait(RealtimeUpdate("pier", event=CameraEvent("pier", "wind", "2")))
-    await wait_for(lambda: hass.states.get("event.pier_alert").attributes["event_type"] == "wind")
+    await wait_for(lambda: hass.states.get("event.pier_alert").attributes["code"] == "wind")
+    assert hass.states.get("event.pier_alert").attributes["event_type"] == "other"
     assert hass.states.get(person).state == "on"  # a code without a kind is no state
     await hass.config_entries.async_unload(entry.entry_id)

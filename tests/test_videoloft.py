@@ -148,6 +148,7 @@ async def test_motion_from_alerts(
     await wait_for(lambda: hass.states.get(motion).state == STATE_ON)
     event = hass.states.get("event.garden_customer_1_alert")
     assert event.attributes["event_type"] == "motion"
+    assert event.attributes["code"] == "motion"
     assert event.attributes["magnitude"] == 10
     assert event.attributes["alert_id"] == str(alert.id)
     fired_at = event.state
@@ -158,8 +159,9 @@ async def test_motion_from_alerts(
     # Sound: an event, no motion.
     videoloft.alert(GARDEN, "audio", "03")
     await wait_for(
-        lambda: hass.states.get("event.garden_customer_1_alert").attributes["event_type"] == "audio"
+        lambda: hass.states.get("event.garden_customer_1_alert").attributes["event_type"] == "sound"
     )
+    assert hass.states.get("event.garden_customer_1_alert").attributes["code"] == "audio"
     assert hass.states.get(motion).state == STATE_OFF
     assert hass.states.get("binary_sensor.garden_customer_1_sound").state == STATE_ON
     # Another camera's alert touches only that camera.

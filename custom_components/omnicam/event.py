@@ -58,10 +58,18 @@ class _FeedEventEntity(OmniCamEntity, EventEntity):
         raise NotImplementedError
 
 
-class OmniCamEvent(_FeedEventEntity):
-    """Fires once per alert and action, with the vendor's event code as its type.
+OTHER = "other"
+"""The event type of a vendor code that has no kind."""
+ALERT_EVENT_TYPES = [*(kind.value for kind in EventKind), OTHER]
+"""What the alert entity fires: the shared kinds (translated), ``other`` for the rest."""
 
-    Its attributes carry the magnitude, id and data, and the event's kind when it has one.
+
+class OmniCamEvent(_FeedEventEntity):
+    """Fires once per alert and action, with the event's kind as its type (translated).
+
+    The vendor's own code (``VideoMotion``, ``audio``, …) is the ``code`` attribute, for
+    automations that want it; the attributes also carry the magnitude, id and data.
+    A code without a kind fires as ``other``.
     """
 
     _attr_device_class = EventDeviceClass.MOTION
@@ -71,13 +79,14 @@ class OmniCamEvent(_FeedEventEntity):
     def __init__(self, coordinator: OmniCamCoordinator, camera: Camera) -> None:
         """Initialise the event entity."""
         super().__init__(coordinator, camera)
-        self._attr_event_types = list(camera.event_codes)
+        self._codes = frozenset(camera.event_codes)
+        self._attr_event_types = ALERT_EVENT_TYPES
         self._fired: set[tuple[str, str, str]] = set()
 
     @callback
     def _async_event(self, event: CameraEvent) -> None:
         """Fire for a new alert or action; the same heard again (e.g. its end) does not."""
-        if event.type not in self.event_types:
+        if event.type not in self._codes:
             return
         if event.id is not None:
             key = (event.type, event.id, str(event.data.get("action")))
@@ -86,15 +95,16 @@ class OmniCamEvent(_FeedEventEntity):
             self._fired.add(key)
             if len(self._fired) > 200:
                 self._fired = {key}
-        attributes: dict[str, str | int | float | bool | None] = {"alert_id": event.id}
-        if event.kind is not None:
-            attributes["kind"] = event.kind.value
+        attributes: dict[str, str | int | float | bool | None] = {
+            "code": event.type,
+            "alert_id": event.id,
+        }
         if event.magnitude is not None:
             attributes["magnitude"] = event.magnitude
         if event.start is not None:
             attributes["started"] = event.start.isoformat()
         attributes.update(event.data)
-        self._trigger_event(event.type, attributes)
+        self._trigger_event(OTHER if event.kind is None else event.kind.value, attributes)
         self.async_write_ha_state()
 
 
