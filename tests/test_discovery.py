@@ -272,7 +272,7 @@ async def test_an_ignored_discovery_stays_ignored(
     for address in (camera.host, "127.0.0.2"):  # seen again, even at another address
         result = await _discover(hass, _packet(address, mac))
         assert result["type"] is FlowResultType.ABORT
-        assert result["reason"] == "already_configured"
+        assert result["reason"] == "already_configured_device"  # the device's words
     assert not hass.config_entries.flow.async_progress()
     assert sum(camera.requests.values()) == 0
 
@@ -311,7 +311,7 @@ async def test_known_device_at_a_new_address_is_followed_and_reloaded(
     try:
         result = await _discover(hass, _packet("127.0.0.2", mac, "amc0123456789abcd"))
         assert result["type"] is FlowResultType.ABORT
-        assert result["reason"] == "already_configured"
+        assert result["reason"] == "already_configured_device"
         await hass.async_block_till_done()
         assert entry.data["host"] == "127.0.0.2"
         assert entry.data["port"] == camera.port
@@ -351,7 +351,7 @@ async def test_a_known_mac_outside_the_ouis_is_followed(
     entry.add_to_hass(hass)
     result = await _discover(hass, _packet("127.0.0.2", NOT_OURS))
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "already_configured_device"
     await hass.async_block_till_done()
     assert entry.data["host"] == "127.0.0.2"
 
@@ -364,7 +364,7 @@ async def test_known_device_at_the_same_address_changes_nothing(
     serials = camera.requests["magicBox.getSerialNo"]
     result = await _discover(hass, _packet(camera.host, entry.data["macs"][0]))
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "already_configured_device"
     await hass.async_block_till_done()
     assert dict(entry.data) == before
     assert entry.title == title
@@ -380,7 +380,7 @@ async def test_an_entry_that_names_its_device_by_host_name_is_left_alone(
     entry.add_to_hass(hass)
     result = await _discover(hass, _packet("127.0.0.2", camera.macs["eth0"]))
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "already_configured_device"
     await hass.async_block_till_done()
     assert entry.data["host"] == "frontdoor.lan"
     assert entry.state is ConfigEntryState.NOT_LOADED
@@ -394,7 +394,7 @@ async def test_an_unknown_mac_at_an_entry_address_is_not_offered(
     entry.add_to_hass(hass)
     result = await _discover(hass, _packet(camera.host, "9c:8e:cd:12:34:56"))
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "already_configured_device"
     assert sum(camera.requests.values()) == 0
 
 
@@ -435,7 +435,7 @@ async def test_a_login_that_reaches_a_device_already_added_moves_its_entry(
             },
         )
         assert result["type"] is FlowResultType.ABORT
-        assert result["reason"] == "already_configured"
+        assert result["reason"] == "already_configured_device"
         await hass.async_block_till_done()
         assert entry.data["host"] == "127.0.0.2"
         assert entry.state is ConfigEntryState.LOADED

@@ -213,15 +213,18 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
                 and known.discovery is not None
                 and mac in entry.data.get(known.discovery.macs, ())
             ):
-                return self._async_follow_device(entry, known.discovery.host, address)
+                return self._async_follow_device(entry, known, address)
         if (found := _discovering_vendor(discovery_info)) is None:
             return self.async_abort(reason="not_supported")
         vendor, discovery = found
-        # Until a login names the device (its serial), its MAC keeps an ignored discovery
-        # ignored and a second packet out of a flow in progress.
-        await self.async_set_unique_id(mac)
-        self._abort_if_unique_id_configured()
-        self._async_abort_entries_match({CONF_VENDOR: vendor, discovery.host: address})
+        try:
+            # Until a login names the device (its serial), its MAC keeps an ignored discovery
+            # ignored and a second packet out of a flow in progress.
+            await self.async_set_unique_id(mac)
+            self._abort_if_unique_id_configured()
+            self._async_abort_entries_match({CONF_VENDOR: vendor, discovery.host: address})
+        except AbortFlow as err:  # in the vendor's words
+            raise AbortFlow(VENDORS[vendor].form.errors.get(err.reason, err.reason)) from None
         self._discovery = discovery
         self._discovered = {CONF_VENDOR: vendor, discovery.host: address, discovery.macs: [mac]}
         self.context["title_placeholders"] = {
@@ -229,19 +232,24 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
         }
         return await self.async_step_discovery_confirm()
 
-    def _async_follow_device(self, entry: ConfigEntry, key: str, address: str) -> ConfigFlowResult:
+    def _async_follow_device(
+        self, entry: ConfigEntry, vendor: type[VendorClient], address: str
+    ) -> ConfigFlowResult:
         """Move a known device's entry to the address its DHCP packet came from; reload it.
 
         Nothing changes when the address is the same, or when the entry names the device
         by a host name (which follows the device by itself).
         """
+        assert vendor.discovery is not None
+        key = vendor.discovery.host
+        reason = vendor.form.errors.get("already_configured", "already_configured")
         known = str(entry.data.get(key, ""))
         if known == address or not is_ip_address(known):
-            return self.async_abort(reason="already_configured")
+            return self.async_abort(reason=reason)
         LOGGER.info("%s moved from %s to %s; following it", entry.title, known, address)
         title = entry.title.replace(f"({known})", f"({address})")
         return self.async_update_reload_and_abort(
-            entry, title=title, data_updates={key: address}, reason="already_configured"
+            entry, title=title, data_updates={key: address}, reason=reason
         )
 
     async def async_step_discovery_confirm(
@@ -258,11 +266,14 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
             _, account, errors = await self._async_validate(data)
             if account is not None:
                 await self.async_set_unique_id(account.unique_id, raise_on_progress=False)
-                # A device already added (its MAC was not known): it moves here.
-                self._abort_if_unique_id_configured(
-                    updates={key: data[key] for key in form.identity if key in data}
-                )
-                return self.async_create_entry(title=account.title, data=data)
+                try:
+                    # A device already added (its MAC was not known): it moves here.
+                    self._abort_if_unique_id_configured(
+                        updates={key: data[key] for key in form.identity if key in data}
+                    )
+                except AbortFlow as err:  # in the vendor's words
+                    raise AbortFlow(form.errors.get(err.reason, err.reason)) from None
+                return self.async_create_entry(title=self._new_title(account.title), data=data)
         return self.async_show_form(
             step_id="discovery_confirm",
             data_schema=self.add_suggested_values_to_schema(
