@@ -23,7 +23,7 @@ from homeassistant.util import slugify
 from custom_components.omnicam.vendors.ipcamlive import plain_name
 from custom_components.omnicam.vendors.videoloft import PTZ_MODELS
 from tests.simulators.amcrest import AmcrestSimulator
-from tests.simulators.ipcamlive import IPCamLiveSimulator
+from tests.simulators.ipcamlive import IPCamLiveSimulator, SimCamera
 from tests.simulators.videoloft import VideoloftSimulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +36,15 @@ AMCREST_PORT = 8721
 AMCREST_RTSP_PORT = 8722
 AMCREST_CHANNELS = 4
 AMCREST_PASSWORD = "demo-amcrest"
+SPARE_IPCAMLIVE_PORT = 8702
+SPARE_IPCAMLIVE_SECRET = "demo-ipcamlive-spare-secret"
+SPARE_VIDEOLOFT_EMAIL = "owner@customer2.example"
+SPARE_VIDEOLOFT_PASSWORD = "demo-owner-password"
+SPARE_VIDEOLOFT_UID = 400123
+"""Customer 2's own login: it sees that customer's cameras (Kitchen and Hall)."""
+SPARE_AMCREST_PORT = 8731
+SPARE_AMCREST_RTSP_PORT = 8732
+SPARE_AMCREST_PASSWORD = "demo-amcrest-spare"
 ALERT_EVERY = 20.0
 ALERT_SECONDS = 6.0
 MOTION_EVERY = 15.0
@@ -171,6 +180,50 @@ async def lively_alerts(
             await asyncio.sleep(seconds)
         finally:
             sim.end_alert(uidd, alert)
+
+
+def videoloft_simulator() -> VideoloftSimulator:
+    """Return the demo's Videoloft service: every camera online, and a spare login.
+
+    (The tests' Hall camera is offline; in the demo every camera plays live video.)
+    """
+    sim = VideoloftSimulator()
+    for camera in sim.cameras.values():
+        camera.status = "live"
+    sim.add_user(
+        SPARE_VIDEOLOFT_EMAIL,
+        SPARE_VIDEOLOFT_PASSWORD,
+        SPARE_VIDEOLOFT_UID,
+        {uidd for uidd in sim.cameras if uidd.startswith(f"{SPARE_VIDEOLOFT_UID}.")},
+    )
+    return sim
+
+
+def spare_ipcamlive() -> IPCamLiveSimulator:
+    """Return a second IPCamLive account, not added: a newcomer adds it in the config flow."""
+    return IPCamLiveSimulator(
+        secret=SPARE_IPCAMLIVE_SECRET,
+        cameras=[
+            SimCamera("6d1e2f3a4b5c6", "Boathouse", "S", timelapse=False),
+            SimCamera("6d1e2f3a4b5c7", "Jetty", "B", storage=False, timelapse=False),
+        ],
+    )
+
+
+def spare_amcrest() -> AmcrestSimulator:
+    """Return a single Amcrest camera on the network, not added: a newcomer adds it."""
+    sim = AmcrestSimulator(channels=1, serial="AMC0SPARE00000001", password=SPARE_AMCREST_PASSWORD)
+    sim.draw_snapshots = True
+    return sim
+
+
+async def start_spares() -> tuple[IPCamLiveSimulator, AmcrestSimulator]:
+    """Start the spare IPCamLive account and Amcrest camera (Videoloft's is a login)."""
+    cameras, camera = spare_ipcamlive(), spare_amcrest()
+    await cameras.start(port=SPARE_IPCAMLIVE_PORT)
+    await camera.start(port=SPARE_AMCREST_PORT, rtsp_port=SPARE_AMCREST_RTSP_PORT)
+    log(f"Spare accounts, not added: IPCamLive {cameras.url}, Amcrest camera {camera.url}")
+    return cameras, camera
 
 
 def amcrest_simulator() -> AmcrestSimulator:
@@ -409,10 +462,11 @@ def log_ready(url: str) -> None:
     log("  Amcrest live view plays from the simulator's RTSP server (H.264, Digest login).")
     log("  Media > OmniCam: recordings by day, time-lapses, Videoloft events, Amcrest files.")
     log("  Settings > Devices & services > OmniCam: the accounts and their devices.")
+    log("  Spare accounts to add yourself (Add entry): see README, Development.")
     log("Press Ctrl-C to stop.")
 
 
-async def main() -> None:
+async def main() -> None:  # noqa: PLR0915 - the demo's steps, in order
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8123, help="Home Assistant's port")
     parser.add_argument("--config", type=Path, default=ROOT / ".develop" / "config")
@@ -422,13 +476,14 @@ async def main() -> None:
     ipcamlive = IPCamLiveSimulator(secret="demo-ipcamlive-secret")
     await ipcamlive.start(port=IPCAMLIVE_PORT)
     log(f"IPCamLive simulator on {ipcamlive.url} ({len(ipcamlive.cameras)} cameras)")
-    videoloft = VideoloftSimulator()
+    videoloft = videoloft_simulator()
     await videoloft.start(base_port=VIDEOLOFT_PORT)
     log(f"Videoloft simulator on {videoloft.auth_url} ({len(videoloft.cameras)} cameras)")
     amcrest = amcrest_simulator()
     await amcrest.start(port=AMCREST_PORT, rtsp_port=AMCREST_RTSP_PORT)
     log(f"Amcrest simulator on {amcrest.url} (an NVR of {amcrest.channels} channels)")
     log(f"Amcrest live video on rtsp://{amcrest.host}:{amcrest.rtsp_port}/cam/realmonitor")
+    spares = await start_spares()
 
     cards = ipcamlive_cards(ipcamlive) + videoloft_cards(videoloft) + amcrest_cards(amcrest)
     controls = videoloft_controls(videoloft) | amcrest_controls(amcrest)
@@ -468,6 +523,7 @@ async def main() -> None:
         await ipcamlive.stop()
         await videoloft.stop()
         await amcrest.stop()
+        await asyncio.gather(*(spare.stop() for spare in spares))
         log("stopped")
 
 

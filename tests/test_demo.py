@@ -176,3 +176,60 @@ async def test_lively_motion_moves_amcrest_motion_sensors(
     # Stopping sends the Stop of the motion going on: the sensor follows it off.
     await wait_for(lambda: all(hass.states.get(m).state == STATE_OFF for m in motion))
     assert not amcrest_nvr.active
+
+
+async def test_spare_accounts_can_be_added_in_the_config_flow(
+    hass: HomeAssistant, socket_enabled: None
+) -> None:
+    """README gives a spare account per vendor: each is added through the form, as typed."""
+    from homeassistant.data_entry_flow import FlowResultType
+
+    from custom_components.omnicam.const import DOMAIN
+    from scripts import demo
+
+    cameras, camera = demo.spare_ipcamlive(), demo.spare_amcrest()
+    videoloft = demo.videoloft_simulator()
+    for sim in (cameras, camera, videoloft):
+        await sim.start()
+    try:
+        # Every demo camera is online, so every one plays live video.
+        assert {cam.status for cam in videoloft.cameras.values()} == {"live"}
+        forms = {
+            "ipcamlive": {"api_key": demo.SPARE_IPCAMLIVE_SECRET, "url": cameras.url},
+            "videoloft": {
+                "email": demo.SPARE_VIDEOLOFT_EMAIL,
+                "password": demo.SPARE_VIDEOLOFT_PASSWORD,
+                "url": videoloft.auth_url,
+            },
+            "amcrest": {
+                "host": camera.host,
+                "port": camera.port,
+                "username": "admin",
+                "password": demo.SPARE_AMCREST_PASSWORD,
+            },
+        }
+        titles = []
+        for vendor, form in forms.items():
+            result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
+            result = await hass.config_entries.flow.async_configure(
+                result["flow_id"], {"next_step_id": vendor}
+            )
+            result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
+            assert result["type"] is FlowResultType.CREATE_ENTRY, result
+            titles.append(result["title"])
+            await hass.async_block_till_done()
+        assert titles == [
+            "IPCamLive: Boathouse, Jetty",
+            f"Videoloft ({demo.SPARE_VIDEOLOFT_EMAIL})",
+            f"IP4M-1041B ({camera.host})",
+        ]
+        devices = {
+            entry.title: len(entry.runtime_data.coordinator.data.cameras)
+            for entry in hass.config_entries.async_entries(DOMAIN)
+        }
+        assert devices[titles[1]] == 2  # Customer 2's own cameras: Kitchen and Hall
+        for entry in hass.config_entries.async_entries(DOMAIN):
+            assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        for sim in (cameras, camera, videoloft):
+            await sim.stop()
