@@ -149,12 +149,16 @@ async def test_live_that_does_not_come(
     monkeypatch.setattr(module, "LIVE_WAIT", 0.3)
     monkeypatch.setattr(module, "STATUS_RECHECK", 0.1)
     videoloft.live_delay = 60
-    await client.async_start_live(GARDEN)
-    assert "did not go live" in caplog.text
+    # A camera that takes the command but does not stream in time: nothing to play.
+    with pytest.raises(Unavailable, match="did not start streaming"):
+        await client.async_start_live(GARDEN)
     # No feed: the status was read again while waiting.
     assert videoloft.requests["status"] >= 2
     videoloft.override["status"] = (500, "down")
-    await client.async_start_live(GARDEN)
+    with pytest.raises(Unavailable):
+        await client.async_start_live(GARDEN)
+    # Not waiting (a keep-alive ask): sent, nothing awaited.
+    await client.async_start_live(GARDEN, wait=False)
 
 
 async def test_stream_source_needs_a_wowza_and_a_stream(
