@@ -174,3 +174,21 @@ async def test_relay_answers_a_refused_start_at_once(
     assert len(_warnings(caplog)) == 1
     del videoloft.override["sendcameratask"]
     assert (await client.get(path)).status == 200
+
+
+async def test_preloaded_stream_that_cannot_start_is_no_error_at_start_up(
+    hass: HomeAssistant,
+    videoloft: VideoloftSimulator,
+    videoloft_loaded: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from homeassistant.components.camera.const import DATA_CAMERA_PREFS
+
+    # Home Assistant preloads such a stream at start-up, camera after camera: an error
+    # there would leave the cameras after it without theirs. Nobody waits: no stream.
+    assert await async_setup_component(hass, "stream", {})
+    await hass.data[DATA_CAMERA_PREFS].async_update(CAMERA, preload_stream=True)
+    videoloft.override["sendcameratask"] = (403, {"error": "no live video for you"})
+    camera = camera_entity(hass, CAMERA)
+    assert await camera.async_create_stream() is None
+    assert len(_warnings(caplog)) == 1
