@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 import json
 from pathlib import Path
+import re
 
 import av
 from homeassistant.components import media_source
@@ -15,11 +16,13 @@ from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.omnicam import media_source as media_source_module
 from custom_components.omnicam.const import DOMAIN
 from custom_components.omnicam.coordinator import OmniCamCoordinator
 from custom_components.omnicam.vendors import amcrest
@@ -460,13 +463,22 @@ async def test_recordings_by_day_play_through_the_proxy(
     assert len(days.children) == 7
     today = dt_util.now().date()
     assert days.children[0].identifier.endswith(today.isoformat())
+    # Day folders and items write the date one way.
+    assert days.children[0].title == today.isoformat()
     listing = [await _browse(hass, d.identifier) for d in days.children[:2]]
+    assert listing[0].title.endswith(f" · {today.isoformat()}")
     items = [item for day in listing for item in day.children]
     assert len(items) == len(nvr.files[1])
     assert all(item.can_play for item in items)
-    # Start, duration, size, and what made the device record.
-    assert items[0].title.split(" · ")[2].endswith(" kB")
-    assert {item.title.split(" · ")[-1] for item in items} == {"Timing", "VideoMotion"}
+    # Date and start, duration, and what made the device record, in words, never the
+    # device's codes (Timing, VideoMotion).
+    for day, folder in zip(days.children, listing, strict=False):
+        for item in folder.children:
+            when = item.title.split(" · ")[0]
+            assert when.startswith(f"{day.title} "), item.title
+            assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", when)
+            assert len(item.title.rsplit(" · ", 1)[0]) <= 30
+    assert {item.title.split(" · ")[-1] for item in items} == {"Scheduled", "Motion"}
     # Newest first; the finders were all closed and destroyed.
     assert items[0].title > items[1].title or len(listing[0].children) <= 1
     assert nvr.open_finders == []
@@ -482,6 +494,43 @@ async def test_recordings_by_day_play_through_the_proxy(
     part = await client.get(play.url, headers={"Range": "bytes=0-99"})
     assert part.status == 206
     assert len(await part.read()) == 100
+
+
+@pytest.mark.usefixtures("media")
+async def test_media_words_are_in_home_assistants_language(
+    hass: HomeAssistant,
+    nvr: AmcrestSimulator,
+    loaded: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Kinds and causes come from the translations of HA's language, English when missing."""
+    today = dt_util.now().date().isoformat()
+    fetched: list[tuple[str, str]] = []
+
+    async def dutch(
+        hass: HomeAssistant, language: str, category: str, integrations: list[str]
+    ) -> dict[str, str]:
+        fetched.append((language, category))
+        strings = await async_get_translations(hass, language, category, integrations)
+        if language != "nl":
+            return strings
+        return strings | {
+            f"component.{DOMAIN}.entity.event.alert.state_attributes.event_type.state.motion": (
+                "Beweging"
+            ),
+            f"component.{DOMAIN}.selector.recording_cause.options.scheduled": "Gepland",
+        }
+
+    monkeypatch.setattr(media_source_module, "async_get_translations", dutch)
+    hass.config.language = "nl"
+    day = await _browse(hass, f"{loaded.entry_id}/1/recording/{today}")
+    assert {item.title.split(" · ")[-1] for item in day.children} == {"Gepland", "Beweging"}
+    assert ("nl", "entity") in fetched
+    assert ("nl", "selector") in fetched
+    # A language OmniCam has no words in shows the English ones.
+    hass.config.language = "de"
+    day = await _browse(hass, f"{loaded.entry_id}/1/recording/{today}")
+    assert {item.title.split(" · ")[-1] for item in day.children} == {"Scheduled", "Motion"}
 
 
 @pytest.mark.usefixtures("media")

@@ -31,6 +31,7 @@ from custom_components.omnicam.vendors.models import (
     MediaLocation,
     PtzDirection,
     RealtimeUpdate,
+    RecordingCause,
     RecordMode,
     StreamKind,
 )
@@ -587,8 +588,13 @@ async def test_recordings_across_pages(
     assert nvr.open_finders == []
     (finder,) = nvr.finders.values()
     assert finder.pages == 3  # 100, 50, then found=0
-    motion = [item for item in items if item.label == "VideoMotion"]
+    # What the device said (Events[0]=VideoMotion, Flags[0]=Timing), as shared words.
+    motion = [item for item in items if item.event is EventKind.MOTION]
     assert len(motion) == 50
+    assert {item.cause for item in motion} == {RecordingCause.EVENT}
+    scheduled = [item for item in items if item.event is None]
+    assert {item.cause for item in scheduled} == {RecordingCause.SCHEDULED}
+    assert all(item.camera_time for item in items)
     assert items[0].mime_type == "video/mp4"
     assert items[0].duration_seconds == 480
     events = await client.async_list_media("1", MediaKind.EVENT)
@@ -603,6 +609,42 @@ async def test_recordings_across_pages(
     assert nvr.open_finders == []
     with pytest.raises(NotSupported):
         await client.async_list_media("1", MediaKind.TIMELAPSE)
+
+
+async def test_recording_flags_and_events_become_words_never_codes(
+    nvr: AmcrestSimulator, session: aiohttp.ClientSession
+) -> None:
+    """Flags and event codes the notes list become a cause or kind; others become nothing."""
+    client = client_for(nvr, session)
+    base = {
+        "FilePath": "/mnt/sd/2026-12-03/001/dav/14/14.00.00-14.05.00[R][0@0][0].dav",
+        "StartTime": "2026-12-03 14:00:00",
+        "EndTime": "2026-12-03 14:05:00",
+    }
+    cases: list[tuple[dict[str, str], EventKind | None, RecordingCause | None]] = [
+        ({"Flags[0]": "Timing"}, None, RecordingCause.SCHEDULED),
+        ({"Flags[0]": "Manual"}, None, RecordingCause.MANUAL),
+        ({"Flags[0]": "Marker"}, None, RecordingCause.MARKED),
+        (
+            {"Flags[0]": "Alarm", "Events[0]": "AlarmLocal"},
+            EventKind.ALARM_INPUT,
+            RecordingCause.ALARM,
+        ),
+        ({"Flags[0]": "Mosaic", "Flags[1]": "Event"}, None, RecordingCause.EVENT),
+        (
+            {"Events[0]": "FaceDetection", "Events[1]": "CrossLineDetection"},
+            EventKind.LINE_CROSSING,
+            RecordingCause.EVENT,
+        ),
+        ({"Events[0]": "FaceDetection"}, None, RecordingCause.EVENT),
+        ({"Flags[0]": "Cutout"}, None, None),
+    ]
+    for extra, event, cause in cases:
+        item = client._item(base | extra, MediaKind.RECORDING)
+        assert item is not None
+        assert (item.event, item.cause) == (event, cause), extra
+        assert item.title == "Recording"
+        assert item.camera_time
 
 
 async def test_recordings_by_day_and_time_zone(

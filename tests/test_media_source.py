@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import media_source
 from homeassistant.components.media_player import BrowseError
@@ -12,7 +15,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.omnicam.access import media_signature
 from custom_components.omnicam.const import DOMAIN
-from custom_components.omnicam.vendors.models import MediaKind
+from custom_components.omnicam.media_source import item_title
+from custom_components.omnicam.vendors.models import (
+    EventKind,
+    MediaKind,
+    RecordedItem,
+    RecordingCause,
+)
 from custom_components.omnicam.views import media_path
 from tests.conftest import assert_no_secret
 from tests.simulators.ipcamlive import IPCamLiveSimulator
@@ -50,12 +59,14 @@ async def test_browse_tree(hass: HomeAssistant, loaded_entry: MockConfigEntry) -
     assert [child.title for child in parking.children] == ["Recordings"]
 
     days = await _browse(hass, f"{loaded_entry.entry_id}/{GARDEN}/recording")
-    assert [child.title for child in days.children] == ["Friday 20 November 2026 (6)"]
+    # One date format everywhere: day folders, items and time-lapse days.
+    assert [child.title for child in days.children] == ["2026-11-20 (6)"]
     day = await _browse(hass, days.children[0].identifier)
+    assert day.title == "Front Garden · 2026-11-20"
     titles = [child.title for child in day.children]
-    # Newest first, in local time, with duration and size.
-    assert titles[0] == "14:15:00 · 14 min 55 s · 35 MB"
-    assert titles[-1] == "13:00:00 · 14 min 55 s · 30 MB"
+    # Newest first, in local time (Amsterdam, UTC+1), with its date and duration.
+    assert titles[0] == "2026-11-20 14:15:00 · 15 min"
+    assert titles[-1] == "2026-11-20 13:00:00 · 15 min"
     assert all(child.can_play for child in day.children)
 
     lapse = await _browse(hass, f"{loaded_entry.entry_id}/{GARDEN}/timelapse")
@@ -209,10 +220,37 @@ async def test_resolve_errors(hass: HomeAssistant, loaded_entry: MockConfigEntry
             )
 
 
-def test_sizes_read_well() -> None:
-    from custom_components.omnicam.media_source import _size
+def test_durations_are_short() -> None:
+    from custom_components.omnicam.media_source import _duration
 
-    assert _size(35 * 1_048_576) == "35 MB"
-    assert _size(2_500_000) == "2.4 MB"
-    assert _size(1000) == "1 kB"
-    assert _size(10) == "1 kB"
+    assert _duration(11.4) == "11 s"
+    assert _duration(60) == "1 min"
+    assert _duration(245) == "4 min 5 s"
+    assert _duration(895) == "15 min"
+    assert _duration(3600) == "1 h"
+    assert _duration(3600 + 15 * 60 + 20) == "1 h 15 min"
+    assert _duration(10 * 3600 - 29) == "10 h"
+    assert _duration(10 * 3600 - 31) == "9 h 59 min"
+    assert _duration(23 * 3600 + 59 * 60) == "24 h"
+    assert max(len(_duration(s)) for s in range(0, 48 * 3600, 7)) <= 10
+
+
+def test_titles_fit_the_grid_and_say_date_time_and_what() -> None:
+    """Date and time, duration, then the word: about 30 characters before the word."""
+    start = datetime(2026, 12, 3, 23, 59, 58, tzinfo=UTC)
+    longest = RecordedItem(
+        "1",
+        MediaKind.RECORDING,
+        "raw",
+        start=start,
+        end=start + timedelta(hours=9, minutes=59),
+        cause=RecordingCause.SCHEDULED,
+        camera_time=True,
+    )
+    title = item_title(longest)
+    assert title == "2026-12-03 23:59:58 · 9 h 59 min · Scheduled"
+    assert len(title.rsplit(" · ", 1)[0]) <= 32
+    # The kind wins over the cause; without a start the vendor's title is all there is.
+    event = replace(longest, kind=MediaKind.EVENT, event=EventKind.LINE_CROSSING)
+    assert item_title(event).endswith(" · Line crossing")
+    assert item_title(replace(longest, start=None)) == "raw"

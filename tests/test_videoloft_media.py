@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from homeassistant.components import media_source
 from homeassistant.components.media_player import BrowseError
 from homeassistant.core import HomeAssistant
@@ -53,13 +55,15 @@ async def test_events_are_paged_newest_first_within_the_plan(
     assert first.can_play
     assert first.thumbnail is not None
     assert first.thumbnail.startswith(f"/api/omnicam/thumbnail/{entry_id}/{GARDEN}/event/")
-    # Local time of the camera (its tz is +1 h), duration and type.
+    # Date and local time of the camera (its tz is +1 h), duration, and the kind in words.
     newest = alerts[0]
-    assert first.title.endswith(" · 11 s · Motion")
+    local = datetime.fromtimestamp(newest.start_ms // 1000, UTC) + timedelta(hours=newest.tz)
+    assert first.title == f"{local:%Y-%m-%d %H:%M:%S} · 11 s · Motion"
     assert first.identifier.endswith(
         f"/{newest.id}_{newest.start_ms // 1000}_{-(-newest.end_ms // 1000)}_1"
     )
-    assert page.children[4].title.endswith("Audio")
+    # Videoloft's "audio" is a sound, in the alert event entity's words.
+    assert page.children[4].title.endswith(" · Sound")
     second = await _browse(hass, page.children[-1].identifier)
     assert second.title == "Garden (Customer 1) · Older events"
     third = await _browse(hass, second.children[-1].identifier)

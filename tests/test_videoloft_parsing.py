@@ -8,7 +8,12 @@ import aiohttp
 import pytest
 
 from custom_components.omnicam.vendors.errors import NotFound
-from custom_components.omnicam.vendors.models import MediaKind, RealtimeUpdate
+from custom_components.omnicam.vendors.models import (
+    EventKind,
+    MediaKind,
+    RealtimeUpdate,
+    RecordingCause,
+)
 from custom_components.omnicam.vendors.videoloft import (
     SAFE_URL_LENGTH,
     VideoloftClient,
@@ -76,7 +81,13 @@ def test_event_rows_become_items_in_the_cameras_time_zone() -> None:
     assert item.start == datetime(2018, 10, 26, 15, 17, 6, tzinfo=UTC)
     assert item.start.utcoffset() == timedelta(hours=1)
     assert item.duration_seconds == 11.5
-    assert item.label == "audio"
+    # The vendor's "audio" is the shared kind, shown as Sound; the time is the camera's.
+    assert item.event is EventKind.SOUND
+    assert item.camera_time
+    other = VideoloftClient._event_item({"alert": 5, "startt": 1, "type": "doorbell"})
+    assert other is not None
+    assert other.event is None
+    assert other.cause is RecordingCause.EVENT
     assert item.id == "1540567030_1540567026_1540567038_0"
     assert item.has_thumbnail
     # No end yet: a zero-length item; no id or no start: skipped.

@@ -13,7 +13,9 @@ proxied too.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from urllib.parse import quote, unquote
 
 from homeassistant.components.media_player.const import MediaClass
@@ -27,6 +29,7 @@ from homeassistant.components.media_source import (
 )
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
 from .access import media_signature, media_signature_valid
@@ -34,7 +37,15 @@ from .const import DOMAIN
 from .coordinator import OmniCamConfigEntry
 from .remux import DAV_MIME
 from .vendors.errors import OmniCamError
-from .vendors.models import Camera, Capability, MediaKind, MediaPage, RecordedItem
+from .vendors.models import (
+    Camera,
+    Capability,
+    EventKind,
+    MediaKind,
+    MediaPage,
+    RecordedItem,
+    RecordingCause,
+)
 from .views import media_path, thumbnail_path
 
 KIND_CAPABILITY = {
@@ -60,44 +71,104 @@ async def async_get_media_source(hass: HomeAssistant) -> OmniCamMediaSource:
 
 
 def _duration(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+    """Return a duration in 10 characters at most, for the grid view.
 
-
-def _size(size: int) -> str:
-    megabytes = size / 1_048_576
-    if megabytes >= 10:
-        return f"{megabytes:.0f} MB"
-    if megabytes >= 1:
-        return f"{megabytes:.1f} MB"
-    return f"{max(size / 1024, 1):.0f} kB"
-
-
-def item_title(item: RecordedItem) -> str:
-    """Return a title with local start time, duration and size (events: and type).
-
-    An event's time is shown in the camera's own time zone, as the vendor gives it.
+    Seconds under 10 minutes, minutes under 10 hours, hours beyond.
     """
-    if item.kind is MediaKind.TIMELAPSE:
+    total = round(seconds)
+    if total < 60:
+        return f"{total} s"
+    if total < 600:
+        minutes, secs = divmod(total, 60)
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    hours, minutes = divmod(round(total / 60), 60)
+    if not hours:
+        return f"{minutes} min"
+    if hours >= 10 or not minutes:
+        return f"{round(total / 3600)} h"
+    return f"{hours} h {minutes} min"
+
+
+def day_title(day: date) -> str:
+    """Return a day as every folder and item of the Media browser writes it (2026-12-03).
+
+    Numeric, largest unit first, whatever the user's language: nobody reads it wrongly,
+    and it sorts as it reads.
+    """
+    return day.isoformat()
+
+
+def _shown(moment: datetime, item: RecordedItem) -> datetime:
+    """Return a moment of an item in the time zone it is shown in."""
+    return moment if item.camera_time else dt_util.as_local(moment)
+
+
+def _shown_day(item: RecordedItem) -> date | None:
+    return None if item.start is None else _shown(item.start, item).date()
+
+
+_ALERT_STATE = "entity.event.alert.state_attributes.event_type.state"
+_CAUSE_OPTION = "selector.recording_cause.options"
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The words the Media browser shows for kinds and causes, in Home Assistant's language.
+
+    The event kinds are the alert event entity's words; the causes are under
+    ``selector.recording_cause``. A word missing in the language is the English one
+    (Home Assistant's translations fall back to English), and one missing there the
+    value itself, in words.
+    """
+
+    strings: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    async def async_load(cls, hass: HomeAssistant) -> Words:
+        """Load the words for Home Assistant's language."""
+        language = hass.config.language
+        strings: dict[str, str] = {}
+        for category in ("entity", "selector"):
+            strings |= await async_get_translations(hass, language, category, [DOMAIN])
+        return cls(strings)
+
+    def _word(self, group: str, value: str) -> str:
+        word = self.strings.get(f"component.{DOMAIN}.{group}.{value}")
+        return word or value.replace("_", " ").capitalize()
+
+    def event(self, kind: EventKind) -> str:
+        """Return what an event is, in words (Motion, Line crossing, …)."""
+        return self._word(_ALERT_STATE, kind.value)
+
+    def cause(self, cause: RecordingCause) -> str:
+        """Return why a file was recorded, in words (Scheduled, Manual, …)."""
+        return self._word(_CAUSE_OPTION, cause.value)
+
+
+ENGLISH = Words()
+"""Words without translations: the values themselves, in English."""
+
+
+def item_title(item: RecordedItem, words: Words = ENGLISH) -> str:
+    """Return an item's title: date and time, duration, and what it is in words.
+
+    E.g. ``2026-12-03 14:15:07 · 15 min · Motion``: 32 characters at most before the word
+    (28 for the usual files of minutes), so that the grid view shows it. Times are in Home Assistant's time zone, or the
+    camera's where the vendor gives the camera's local time. A time-lapse is a day.
+    """
+    if item.start is None:
         return item.title
-    parts = []
-    if item.start is not None and item.kind is MediaKind.EVENT:
-        parts.append(item.start.strftime("%a %d %b %H:%M:%S"))
-    elif item.start is not None:
-        start = dt_util.as_local(item.start)
-        parts.append(start.strftime("%H:%M:%S"))
+    start = _shown(item.start, item)
+    if item.kind is MediaKind.TIMELAPSE:
+        return day_title(start.date())
+    parts = [f"{day_title(start.date())} {start:%H:%M:%S}"]
     if item.duration_seconds is not None:
         parts.append(_duration(item.duration_seconds))
-    if item.size_bytes is not None:
-        parts.append(_size(item.size_bytes))
-    if item.kind is MediaKind.EVENT:
-        parts.append(item.title)
-    elif item.label:
-        parts.append(item.label)
-    return " · ".join(parts) or item.title
+    if item.event is not None:
+        parts.append(words.event(item.event))
+    elif item.cause is not None:
+        parts.append(words.cause(item.cause))
+    return " · ".join(parts)
 
 
 class OmniCamMediaSource(MediaSource):
@@ -198,13 +269,13 @@ class OmniCamMediaSource(MediaSource):
         if len(parts) == 3:
             if kind is MediaKind.RECORDING:
                 return self._days(entry, camera, kind, items)
-            return self._items(entry, camera, kind, items, title=KIND_TITLE[kind], parts=parts)
+            return await self._items(
+                entry, camera, kind, items, title=KIND_TITLE[kind], parts=parts
+            )
         if len(parts) == 4:
             day = parts[3]
-            chosen = [
-                i for i in items if i.start and dt_util.as_local(i.start).date().isoformat() == day
-            ]
-            return self._items(entry, camera, kind, chosen, title=day, parts=parts)
+            chosen = [i for i in items if (d := _shown_day(i)) and d.isoformat() == day]
+            return await self._items(entry, camera, kind, chosen, title=day, parts=parts)
         raise BrowseError(
             translation_domain=DOMAIN,
             translation_key="no_folder",
@@ -222,7 +293,7 @@ class OmniCamMediaSource(MediaSource):
             children = [
                 self._folder(
                     self._ident(entry.entry_id, camera.id, kind.value, day.isoformat()),
-                    f"{day:%A %d %B %Y}",
+                    day_title(day),
                 )
                 for day in days
             ]
@@ -247,7 +318,7 @@ class OmniCamMediaSource(MediaSource):
                 translation_key="list_failed",
                 translation_placeholders={"camera": camera.name, "error": client.scrub(str(err))},
             ) from err
-        return self._items(entry, camera, kind, items, title=f"{day:%A %d %B %Y}", parts=parts)
+        return await self._items(entry, camera, kind, items, title=day_title(day), parts=parts)
 
     async def _event_page(
         self, entry: OmniCamConfigEntry, camera: Camera, parts: list[str]
@@ -274,7 +345,7 @@ class OmniCamMediaSource(MediaSource):
             if page.next_page is not None
             else []
         )
-        return self._items(
+        return await self._items(
             entry, camera, MediaKind.EVENT, page.items, title=title, parts=parts, extra=older
         )
 
@@ -340,12 +411,12 @@ class OmniCamMediaSource(MediaSource):
     ) -> BrowseMediaSource:
         days: dict[date, int] = defaultdict(int)
         for item in items:
-            if item.start is not None:
-                days[dt_util.as_local(item.start).date()] += 1
+            if (day := _shown_day(item)) is not None:
+                days[day] += 1
         children = [
             self._folder(
                 self._ident(entry.entry_id, camera.id, kind.value, day.isoformat()),
-                f"{day:%A %d %B %Y} ({count})",
+                f"{day_title(day)} ({count})",
             )
             for day, count in sorted(days.items(), reverse=True)
         ]
@@ -355,7 +426,7 @@ class OmniCamMediaSource(MediaSource):
             children,
         )
 
-    def _items(
+    async def _items(
         self,
         entry: OmniCamConfigEntry,
         camera: Camera,
@@ -366,6 +437,7 @@ class OmniCamMediaSource(MediaSource):
         parts: list[str],
         extra: list[BrowseMediaSource] | None = None,
     ) -> BrowseMediaSource:
+        words = await Words.async_load(self.hass)
         children = [
             BrowseMediaSource(
                 domain=DOMAIN,
@@ -379,7 +451,7 @@ class OmniCamMediaSource(MediaSource):
                 ),
                 media_class=MediaClass.VIDEO,
                 media_content_type=item.mime_type,
-                title=item_title(item)
+                title=item_title(item, words)
                 + ("" if item.mime_type in PLAYABLE else " · not playable in the browser"),
                 can_play=item.mime_type in PLAYABLE,
                 can_expand=False,

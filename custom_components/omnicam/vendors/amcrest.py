@@ -70,7 +70,11 @@ simulator agrees:
   one search at a time per device). Times are device local time: give `time_zone` (default
   UTC). `async_list_media` lists the last `RECENT_HOURS` hours; `async_list_media_day`
   lists one local calendar day. ``RECORDING`` is every ``dav`` file, ``EVENT`` those with
-  ``Flag=Event``. Item ids are the FilePath in URL-safe base64 without padding.
+  ``Flag=Event``. Item ids are the FilePath in URL-safe base64 without padding. An item's
+  event is the first of its ``Events[n]`` with a kind (`EVENT_KINDS`), its cause the first
+  of its ``Flags[n]`` in `RECORDING_CAUSES` (the notes list Timing, Manual, Marker, Event,
+  Mosaic, Cutout; ``Alarm`` is assumed for alarm-input recordings); the raw codes are
+  never shown. Its times are the device's, and shown as they are (``camera_time``).
 - Media: ``RPC_Loadfile<FilePath>`` with ``[ ] @`` literal, fetched with Digest through
   `async_open_media` (static headers cannot carry Digest). Whether a file is MP4 or Dahua
   DAV is read from its first bytes (``ftyp`` at offset 4, or ``DHAV``) when its location is
@@ -150,6 +154,7 @@ from .models import (
     PtzPreset,
     RealtimeUpdate,
     RecordedItem,
+    RecordingCause,
     RecordMode,
     StreamKind,
     StreamSource,
@@ -239,6 +244,15 @@ EVENT_KINDS: Final[Mapping[str, EventKind]] = {
 }
 """Event codes that describe a state, and what they are; other codes (doorbell actions,
 ``NTPAdjustTime``, …) only fire the alert event entity."""
+RECORDING_CAUSES: Final[Mapping[str, RecordingCause]] = {
+    "Timing": RecordingCause.SCHEDULED,
+    "Manual": RecordingCause.MANUAL,
+    "Event": RecordingCause.EVENT,
+    "Alarm": RecordingCause.ALARM,
+    "Marker": RecordingCause.MARKED,
+}
+"""What made the device record a file (``mediaFileFind``'s ``Flags[n]``); ``Mosaic`` and
+``Cutout`` say how a file was made, not why, and have no cause."""
 
 OUIS: Final = (
     # Zhejiang Dahua Technology Co., Ltd.
@@ -1481,18 +1495,23 @@ class AmcrestClient(VendorClient):
         if not path.startswith("/"):
             return None
         start, end = self._local(row.get("StartTime")), self._local(row.get("EndTime"))
-        events = [value for key, value in sorted(row.items()) if key.startswith("Events[")]
-        flags = [value for key, value in sorted(row.items()) if key.startswith("Flags[")]
-        label = events[0] if events else (flags[0] if flags else None)
+        events = [value.strip() for key, value in sorted(row.items()) if key.startswith("Events[")]
+        flags = [value.strip() for key, value in sorted(row.items()) if key.startswith("Flags[")]
+        event = next((EVENT_KINDS[code] for code in events if code in EVENT_KINDS), None)
+        cause = next((RECORDING_CAUSES[flag] for flag in flags if flag in RECORDING_CAUSES), None)
+        if cause is None and events:
+            cause = RecordingCause.EVENT
         return RecordedItem(
             id=media_item_id(path),
             kind=kind,
-            title=label or ("Event" if kind is MediaKind.EVENT else "Recording"),
+            title="Event" if kind is MediaKind.EVENT else "Recording",
             start=start,
             end=end,
             size_bytes=_int(row.get("Length")),
             mime_type=_mime_of_path(path),
-            label=label,
+            event=event,
+            cause=cause,
+            camera_time=True,
         )
 
     def _loadfile_url(self, path: str) -> URL:

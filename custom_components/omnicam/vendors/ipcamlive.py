@@ -532,6 +532,7 @@ class IPCamLiveClient(VendorClient):
                     kind=kind,
                     title=day.isoformat(),
                     start=datetime.combine(day, datetime.min.time(), UTC),
+                    camera_time=True,  # IPCamLive's days: shown as it names them
                 )
                 for back in range(TIMELAPSE_DAYS)
             ]

@@ -223,6 +223,25 @@ class MediaKind(StrEnum):
     EVENT = "event"
 
 
+class RecordingCause(StrEnum):
+    """Why a device recorded a file, whatever the vendor calls it.
+
+    The Media browser shows it in words (translated under ``selector.recording_cause``);
+    a vendor maps its own flags to these and leaves a flag it cannot place as None.
+    """
+
+    SCHEDULED = "scheduled"
+    """The recording schedule (continuous or timed recording)."""
+    MANUAL = "manual"
+    """Started by hand."""
+    EVENT = "event"
+    """An event rule (motion, a smart detection, …)."""
+    ALARM = "alarm"
+    """An alarm input or alarm rule."""
+    MARKED = "marked"
+    """Marked (kept) by a user."""
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     """The account a config entry stands for. `unique_id` is stable and never a secret."""
@@ -399,7 +418,11 @@ class StreamSource:
 
 @dataclass(frozen=True, slots=True)
 class RecordedItem:
-    """A recording, event or time-lapse that can be played."""
+    """A recording, event or time-lapse that can be played.
+
+    `title` is shown only where the Media browser has nothing better: a time-lapse's own
+    name, or an item without a start time. Never put a vendor's raw code in it.
+    """
 
     id: str
     kind: MediaKind
@@ -408,8 +431,15 @@ class RecordedItem:
     end: datetime | None = None
     size_bytes: int | None = None
     mime_type: str = "video/mp4"
-    label: str | None = None
-    """What kind of event it was, e.g. ``motion``."""
+    event: EventKind | None = None
+    """What the recorded event was (the Media browser names it in words); None when the
+    vendor's code has no kind."""
+    cause: RecordingCause | None = None
+    """Why it was recorded, when the vendor says (shown when there is no `event`)."""
+    camera_time: bool = False
+    """`start` and `end` are in the camera's own time zone, shown as they are (the vendor
+    gives local times, and its days are the camera's days); otherwise the Media browser
+    shows them in Home Assistant's time zone."""
     has_thumbnail: bool = False
 
     @property

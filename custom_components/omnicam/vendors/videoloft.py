@@ -94,6 +94,7 @@ from .models import (
     PtzDirection,
     RealtimeUpdate,
     RecordedItem,
+    RecordingCause,
     StreamKind,
     StreamSource,
     VendorForm,
@@ -931,15 +932,17 @@ class VideoloftClient(VendorClient):
         if end is None or end < start:
             end = start
         rom = 0 if _number(row.get("rom")) == 0 else 1
-        label = _text(row.get("type")) or "motion"
+        code = _text(row.get("type")) or "motion"
         item_id = event_item_id(alert_id, int(start.timestamp()), math.ceil(end.timestamp()), rom)
         return RecordedItem(
             id=item_id,
             kind=MediaKind.EVENT,
-            title=label.capitalize(),
+            title="Event",
             start=start,
             end=end,
-            label=label,
+            event=EVENT_KINDS.get(code),
+            cause=RecordingCause.EVENT,
+            camera_time=True,
             has_thumbnail=True,
         )
 
