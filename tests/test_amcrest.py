@@ -519,10 +519,13 @@ async def test_media_words_are_in_home_assistants_language(
                 "Beweging"
             ),
             f"component.{DOMAIN}.selector.recording_cause.options.scheduled": "Gepland",
+            f"component.{DOMAIN}.selector.media_browser.options.recording": "Opnamen",
         }
 
     monkeypatch.setattr(media_source_module, "async_get_translations", dutch)
     hass.config.language = "nl"
+    camera = await _browse(hass, f"{loaded.entry_id}/1")
+    assert [child.title for child in camera.children] == ["Opnamen", "Events"]
     day = await _browse(hass, f"{loaded.entry_id}/1/recording/{today}")
     assert {item.title.split(" · ")[-1] for item in day.children} == {"Gepland", "Beweging"}
     assert ("nl", "entity") in fetched

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+import json
+from pathlib import Path
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import media_source
@@ -13,6 +15,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.omnicam import media_source as media_source_module
 from custom_components.omnicam.access import media_signature
 from custom_components.omnicam.const import DOMAIN
 from custom_components.omnicam.media_source import item_title
@@ -254,3 +257,15 @@ def test_titles_fit_the_grid_and_say_date_time_and_what() -> None:
     event = replace(longest, kind=MediaKind.EVENT, event=EventKind.LINE_CROSSING)
     assert item_title(event).endswith(" · Line crossing")
     assert item_title(replace(longest, start=None)) == "raw"
+
+
+def test_the_browsers_words_are_all_translated() -> None:
+    """Every word of the browser's own is in strings.json, in the same English."""
+    strings = json.loads((Path(media_source_module.__file__).parent / "strings.json").read_text())
+    options = strings["selector"]["media_browser"]["options"]
+    assert options == media_source_module.FOLDER_WORDS
+    causes = strings["selector"]["recording_cause"]["options"]
+    assert set(causes) == {cause.value for cause in RecordingCause}
+    # Without translations at all, the English words are still shown.
+    assert media_source_module.ENGLISH.folder("older_events") == "Older events"
+    assert media_source_module.ENGLISH.cause(RecordingCause.MARKED) == "Marked"

@@ -53,13 +53,17 @@ KIND_CAPABILITY = {
     MediaKind.TIMELAPSE: Capability.TIMELAPSE,
     MediaKind.EVENT: Capability.EVENTS,
 }
-KIND_TITLE = {
-    MediaKind.RECORDING: "Recordings",
-    MediaKind.TIMELAPSE: "Time-lapse",
-    MediaKind.EVENT: "Events",
-}
 ITEM = "item"
-OLDER_EVENTS = "Older events"
+OLDER_EVENTS = "older_events"
+NOT_PLAYABLE = "not_playable"
+FOLDER_WORDS = {
+    MediaKind.RECORDING.value: "Recordings",
+    MediaKind.TIMELAPSE.value: "Time-lapse",
+    MediaKind.EVENT.value: "Events",
+    OLDER_EVENTS: "Older events",
+    NOT_PLAYABLE: "not playable in the browser",
+}
+"""The Media browser's own words in English (translated under ``selector.media_browser``)."""
 DAY_KINDS = (MediaKind.RECORDING, MediaKind.EVENT)
 PLAYABLE = frozenset({"video/mp4", "application/vnd.apple.mpegurl", DAV_MIME})
 """What a browser plays (DAV once the proxy remuxed it to MP4); others are only listed."""
@@ -109,16 +113,17 @@ def _shown_day(item: RecordedItem) -> date | None:
 
 _ALERT_STATE = "entity.event.alert.state_attributes.event_type.state"
 _CAUSE_OPTION = "selector.recording_cause.options"
+_BROWSER_OPTION = "selector.media_browser.options"
 
 
 @dataclass(frozen=True, slots=True)
 class Words:
-    """The words the Media browser shows for kinds and causes, in Home Assistant's language.
+    """The words the Media browser shows, in Home Assistant's language.
 
     The event kinds are the alert event entity's words; the causes are under
-    ``selector.recording_cause``. A word missing in the language is the English one
-    (Home Assistant's translations fall back to English), and one missing there the
-    value itself, in words.
+    ``selector.recording_cause``, the folders' names under ``selector.media_browser``. A
+    word missing in the language is the English one (Home Assistant's translations fall
+    back to English), and one missing there the value itself, in words.
     """
 
     strings: Mapping[str, str] = field(default_factory=dict)
@@ -132,9 +137,13 @@ class Words:
             strings |= await async_get_translations(hass, language, category, [DOMAIN])
         return cls(strings)
 
-    def _word(self, group: str, value: str) -> str:
+    def _word(self, group: str, value: str, english: str | None = None) -> str:
         word = self.strings.get(f"component.{DOMAIN}.{group}.{value}")
-        return word or value.replace("_", " ").capitalize()
+        return word or english or value.replace("_", " ").capitalize()
+
+    def folder(self, key: str) -> str:
+        """Return one of the browser's own words (`FOLDER_WORDS`), e.g. Recordings."""
+        return self._word(_BROWSER_OPTION, key, FOLDER_WORDS[key])
 
     def event(self, kind: EventKind) -> str:
         """Return what an event is, in words (Motion, Line crossing, …)."""
@@ -153,8 +162,9 @@ def item_title(item: RecordedItem, words: Words = ENGLISH) -> str:
     """Return an item's title: date and time, duration, and what it is in words.
 
     E.g. ``2026-12-03 14:15:07 · 15 min · Motion``: 32 characters at most before the word
-    (28 for the usual files of minutes), so that the grid view shows it. Times are in Home Assistant's time zone, or the
-    camera's where the vendor gives the camera's local time. A time-lapse is a day.
+    (28 for the usual files of minutes), so that the grid view shows it. Times are in Home
+    Assistant's time zone, or the camera's where the vendor gives the camera's local time.
+    A time-lapse is a day.
     """
     if item.start is None:
         return item.title
@@ -248,13 +258,14 @@ class OmniCamMediaSource(MediaSource):
         if len(parts) == 1:
             return self._account(entry)
         camera = self._camera(entry, parts[1])
+        words = await Words.async_load(self.hass)
         if len(parts) == 2:
-            return self._camera_folder(entry, camera)
+            return self._camera_folder(entry, camera, words)
         kind = self._kind(camera, parts[2])
         if entry.runtime_data.client.media_days and kind in DAY_KINDS:
-            return await self._by_day(entry, camera, kind, parts)
+            return await self._by_day(entry, camera, kind, parts, words)
         if kind is MediaKind.EVENT and len(parts) <= 4:
-            return await self._event_page(entry, camera, parts)
+            return await self._event_page(entry, camera, parts, words)
         try:
             items = await entry.runtime_data.client.async_list_media(camera.id, kind)
         except OmniCamError as err:
@@ -268,14 +279,14 @@ class OmniCamMediaSource(MediaSource):
             ) from err
         if len(parts) == 3:
             if kind is MediaKind.RECORDING:
-                return self._days(entry, camera, kind, items)
-            return await self._items(
-                entry, camera, kind, items, title=KIND_TITLE[kind], parts=parts
+                return self._days(entry, camera, kind, items, words)
+            return self._items(
+                entry, camera, kind, items, words, title=words.folder(kind), parts=parts
             )
         if len(parts) == 4:
             day = parts[3]
             chosen = [i for i in items if (d := _shown_day(i)) and d.isoformat() == day]
-            return await self._items(entry, camera, kind, chosen, title=day, parts=parts)
+            return self._items(entry, camera, kind, chosen, words, title=day, parts=parts)
         raise BrowseError(
             translation_domain=DOMAIN,
             translation_key="no_folder",
@@ -283,7 +294,12 @@ class OmniCamMediaSource(MediaSource):
         )
 
     async def _by_day(
-        self, entry: OmniCamConfigEntry, camera: Camera, kind: MediaKind, parts: list[str]
+        self,
+        entry: OmniCamConfigEntry,
+        camera: Camera,
+        kind: MediaKind,
+        parts: list[str],
+        words: Words,
     ) -> BrowseMediaSource:
         """Offer the last days as folders; list a day's items when it is opened."""
         client = entry.runtime_data.client
@@ -298,7 +314,7 @@ class OmniCamMediaSource(MediaSource):
                 for day in days
             ]
             return self._folder(
-                self._ident(*parts), f"{camera.name} · {KIND_TITLE[kind]}", children
+                self._ident(*parts), f"{camera.name} · {words.folder(kind)}", children
             )
         try:
             day = date.fromisoformat(parts[3])
@@ -318,10 +334,10 @@ class OmniCamMediaSource(MediaSource):
                 translation_key="list_failed",
                 translation_placeholders={"camera": camera.name, "error": client.scrub(str(err))},
             ) from err
-        return await self._items(entry, camera, kind, items, title=day_title(day), parts=parts)
+        return self._items(entry, camera, kind, items, words, title=day_title(day), parts=parts)
 
     async def _event_page(
-        self, entry: OmniCamConfigEntry, camera: Camera, parts: list[str]
+        self, entry: OmniCamConfigEntry, camera: Camera, parts: list[str], words: Words
     ) -> BrowseMediaSource:
         """Return a page of events, with a folder of older ones when there are more."""
         cursor = parts[3] if len(parts) == 4 else None
@@ -334,19 +350,19 @@ class OmniCamMediaSource(MediaSource):
                 translation_key="list_failed",
                 translation_placeholders={"camera": camera.name, "error": client.scrub(str(err))},
             ) from err
-        title = KIND_TITLE[MediaKind.EVENT] if cursor is None else OLDER_EVENTS
+        title = words.folder(MediaKind.EVENT if cursor is None else OLDER_EVENTS)
         older = (
             [
                 self._folder(
                     self._ident(entry.entry_id, camera.id, MediaKind.EVENT.value, page.next_page),
-                    OLDER_EVENTS,
+                    words.folder(OLDER_EVENTS),
                 )
             ]
             if page.next_page is not None
             else []
         )
-        return await self._items(
-            entry, camera, MediaKind.EVENT, page.items, title=title, parts=parts, extra=older
+        return self._items(
+            entry, camera, MediaKind.EVENT, page.items, words, title=title, parts=parts, extra=older
         )
 
     @staticmethod
@@ -398,16 +414,23 @@ class OmniCamMediaSource(MediaSource):
         children = [self._folder(self._ident(entry.entry_id, c.id), c.name) for c in cameras]
         return self._folder(self._ident(entry.entry_id), entry.title, children)
 
-    def _camera_folder(self, entry: OmniCamConfigEntry, camera: Camera) -> BrowseMediaSource:
+    def _camera_folder(
+        self, entry: OmniCamConfigEntry, camera: Camera, words: Words
+    ) -> BrowseMediaSource:
         children = [
-            self._folder(self._ident(entry.entry_id, camera.id, kind.value), KIND_TITLE[kind])
+            self._folder(self._ident(entry.entry_id, camera.id, kind.value), words.folder(kind))
             for kind, cap in KIND_CAPABILITY.items()
             if camera.has(cap)
         ]
         return self._folder(self._ident(entry.entry_id, camera.id), camera.name, children)
 
     def _days(
-        self, entry: OmniCamConfigEntry, camera: Camera, kind: MediaKind, items: list[RecordedItem]
+        self,
+        entry: OmniCamConfigEntry,
+        camera: Camera,
+        kind: MediaKind,
+        items: list[RecordedItem],
+        words: Words,
     ) -> BrowseMediaSource:
         days: dict[date, int] = defaultdict(int)
         for item in items:
@@ -422,22 +445,22 @@ class OmniCamMediaSource(MediaSource):
         ]
         return self._folder(
             self._ident(entry.entry_id, camera.id, kind.value),
-            f"{camera.name} · {KIND_TITLE[kind]}",
+            f"{camera.name} · {words.folder(kind)}",
             children,
         )
 
-    async def _items(
+    def _items(
         self,
         entry: OmniCamConfigEntry,
         camera: Camera,
         kind: MediaKind,
         items: list[RecordedItem],
+        words: Words,
         *,
         title: str,
         parts: list[str],
         extra: list[BrowseMediaSource] | None = None,
     ) -> BrowseMediaSource:
-        words = await Words.async_load(self.hass)
         children = [
             BrowseMediaSource(
                 domain=DOMAIN,
@@ -452,7 +475,7 @@ class OmniCamMediaSource(MediaSource):
                 media_class=MediaClass.VIDEO,
                 media_content_type=item.mime_type,
                 title=item_title(item, words)
-                + ("" if item.mime_type in PLAYABLE else " · not playable in the browser"),
+                + ("" if item.mime_type in PLAYABLE else f" · {words.folder(NOT_PLAYABLE)}"),
                 can_play=item.mime_type in PLAYABLE,
                 can_expand=False,
                 thumbnail=thumbnail_path(entry, camera.id, kind, item.id)
