@@ -80,7 +80,11 @@ class OmniCamEvent(_FeedEventEntity):
         """Initialise the event entity."""
         super().__init__(coordinator, camera)
         self._codes = frozenset(camera.event_codes)
-        self._attr_event_types = ALERT_EVENT_TYPES
+        # The kinds this camera reports, and `other`: an automation editor offers only
+        # what can really come.
+        self._attr_event_types = [
+            kind for kind in ALERT_EVENT_TYPES if kind in camera.event_types or kind == OTHER
+        ]
         self._fired: set[tuple[str, str, str]] = set()
 
     @callback
@@ -104,7 +108,8 @@ class OmniCamEvent(_FeedEventEntity):
         if event.start is not None:
             attributes["started"] = event.start.isoformat()
         attributes.update(event.data)
-        self._trigger_event(OTHER if event.kind is None else event.kind.value, attributes)
+        kind = OTHER if event.kind is None else event.kind.value
+        self._trigger_event(kind if kind in self.event_types else OTHER, attributes)
         self.async_write_ha_state()
 
 
