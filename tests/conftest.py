@@ -9,10 +9,12 @@ import socket
 from unittest.mock import PropertyMock, patch
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import frame
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.omnicam.const import DOMAIN
+from tests.deprecations import DeprecationCatcher, deprecation_lines
 from tests.simulators.amcrest import AmcrestSimulator
 from tests.simulators.ipcamlive import IPCamLiveSimulator
 from tests.simulators.videoloft import VideoloftSimulator
@@ -21,6 +23,25 @@ from tests.simulators.videoloft import VideoloftSimulator
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/omnicam."""
+
+
+@pytest.fixture(autouse=True)
+def no_deprecation_warnings() -> Generator[DeprecationCatcher]:
+    """Fail the test when Home Assistant logs a deprecation warning about OmniCam.
+
+    Home Assistant reports each deprecated call site once per process: forget what was
+    reported, so every test that reaches one fails, not only the first.
+    """
+    frame._REPORTED_INTEGRATIONS.clear()
+    catcher = DeprecationCatcher()
+    root = logging.getLogger()
+    root.addHandler(catcher)
+    try:
+        yield catcher
+    finally:
+        root.removeHandler(catcher)
+    if lines := deprecation_lines(catcher.records):
+        pytest.fail("Home Assistant warned of deprecations in OmniCam:\n" + "\n".join(lines))
 
 
 @pytest.fixture(autouse=True)

@@ -27,6 +27,7 @@ from custom_components.omnicam.const import DOMAIN
 from custom_components.omnicam.coordinator import OmniCamCoordinator
 from custom_components.omnicam.vendors import amcrest
 from tests.conftest import amcrest_entry, wait_for
+from tests.registry_helpers import find_device
 from tests.simulators import amcrest as simulator
 from tests.simulators.amcrest import AmcrestSimulator
 
@@ -70,14 +71,14 @@ async def test_nvr_is_a_device_with_a_child_per_channel(
     device_registry: dr.DeviceRegistry,
 ) -> None:
     devices = dr.async_entries_for_config_entry(device_registry, loaded.entry_id)
-    recorder = device_registry.async_get_device({(DOMAIN, f"amcrest:{SERIAL}:recorder:{SERIAL}")})
+    recorder = find_device(device_registry, (DOMAIN, f"amcrest:{SERIAL}:recorder:{SERIAL}"))
     assert recorder is not None
     assert recorder.model == nvr.model
     assert recorder.sw_version == nvr.firmware.split(",")[0]
     channels = sorted((d for d in devices if d.id != recorder.id), key=lambda d: d.name or "")
     assert [d.name for d in channels] == ["Back Yard", "Driveway", "Front Door", "Garage"]
     assert all(d.via_device_id == recorder.id for d in channels)
-    front = device_registry.async_get_device({(DOMAIN, f"amcrest:{SERIAL}:1")})
+    front = find_device(device_registry, (DOMAIN, f"amcrest:{SERIAL}:1"))
     assert front is not None
     assert front.manufacturer == "Amcrest"
     # One event connection for the whole device.
@@ -95,7 +96,7 @@ async def test_renamed_channel_is_followed(
     coordinator = _coordinator(loaded)
     coordinator._cameras_read_at = dt_util.utc_from_timestamp(0)
     await coordinator.async_refresh()
-    device = device_registry.async_get_device({(DOMAIN, f"amcrest:{SERIAL}:2")})
+    device = find_device(device_registry, (DOMAIN, f"amcrest:{SERIAL}:2"))
     assert device is not None
     assert device.name == "Carport"
     assert loaded.state is ConfigEntryState.LOADED

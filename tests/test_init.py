@@ -18,6 +18,7 @@ from custom_components.omnicam.const import DOMAIN, POLL_INTERVAL
 from custom_components.omnicam.registry import async_rescope
 from custom_components.omnicam.vendors import ipcamlive as ipcamlive_module
 from tests.conftest import assert_no_secret, ipcamlive_entry
+from tests.registry_helpers import find_device
 from tests.simulators.ipcamlive import IPCamLiveSimulator, SimCamera
 
 CAMERA_LIST_INTERVAL = timedelta(seconds=ipcamlive_module.IPCamLiveClient.camera_list_seconds)
@@ -37,7 +38,7 @@ async def test_setup_creates_a_device_per_camera(
     devices = dr.async_entries_for_config_entry(device_registry, loaded_entry.entry_id)
     names = sorted(device.name for device in devices)
     assert names == ["Front Garden", "Old Barn", "Parking & Gate", "Workshop"]
-    garden = device_registry.async_get_device({(DOMAIN, "ipcamlive:ipcamlive-test:55c9f405218d1")})
+    garden = find_device(device_registry, (DOMAIN, "ipcamlive:ipcamlive-test:55c9f405218d1"))
     assert garden is not None
     assert garden.manufacturer == "IPCamLive"
     assert garden.model == "Professional service"
@@ -87,10 +88,7 @@ async def test_cameras_appear_and_disappear(
     await _tick(hass, freezer, CAMERA_LIST_INTERVAL)
     assert hass.states.get("camera.new_porch") is not None
     assert hass.states.get("binary_sensor.new_porch_stream").state == STATE_ON
-    assert (
-        device_registry.async_get_device({(DOMAIN, "ipcamlive:ipcamlive-test:5a0c1b2d3e4f5")})
-        is None
-    )
+    assert find_device(device_registry, (DOMAIN, "ipcamlive:ipcamlive-test:5a0c1b2d3e4f5")) is None
     assert hass.states.get("camera.workshop") is None
     # A camera that comes back is added again.
     ipcamlive.cameras["5a0c1b2d3e4f5"] = SimCamera(
@@ -113,10 +111,7 @@ async def test_deleted_camera_leaves_at_the_next_polls(
     assert hass.states.get("binary_sensor.workshop_stream").state == STATE_UNAVAILABLE
     assert hass.states.get("binary_sensor.front_garden_stream").state == STATE_ON
     await _tick(hass, freezer)
-    assert (
-        device_registry.async_get_device({(DOMAIN, "ipcamlive:ipcamlive-test:5a0c1b2d3e4f5")})
-        is None
-    )
+    assert find_device(device_registry, (DOMAIN, "ipcamlive:ipcamlive-test:5a0c1b2d3e4f5")) is None
     assert hass.states.get("binary_sensor.workshop_stream") is None
     # Set-up, one per refused camera call (to tell a deleted camera from a refused
     # secret), then the list read again.
@@ -145,7 +140,7 @@ async def test_remove_device_only_when_camera_gone(
 ) -> None:
     assert await async_setup_component(hass, "config", {})
     client = await hass_ws_client(hass)
-    device = device_registry.async_get_device({(DOMAIN, "ipcamlive:ipcamlive-test:55c9f405218d1")})
+    device = find_device(device_registry, (DOMAIN, "ipcamlive:ipcamlive-test:55c9f405218d1"))
     await client.send_json_auto_id(
         {
             "type": "config/device_registry/remove_config_entry",
@@ -354,7 +349,7 @@ async def test_rescope_moves_entities_and_devices_to_a_new_account_id(
         e.entity_id: e.device_id
         for e in er.async_entries_for_config_entry(entity_registry, loaded_entry.entry_id)
     }
-    garden = device_registry.async_get_device({(DOMAIN, "ipcamlive:ipcamlive-test:55c9f405218d1")})
+    garden = find_device(device_registry, (DOMAIN, "ipcamlive:ipcamlive-test:55c9f405218d1"))
     assert garden is not None
     await async_rescope(hass, loaded_entry, "ipcamlive-test", "ipcamlive-new")
     hass.config_entries.async_update_entry(loaded_entry, unique_id="ipcamlive-new")
@@ -363,7 +358,7 @@ async def test_rescope_moves_entities_and_devices_to_a_new_account_id(
     after = er.async_entries_for_config_entry(entity_registry, loaded_entry.entry_id)
     assert {e.entity_id: e.device_id for e in after} == before
     assert all(e.unique_id.startswith("ipcamlive:ipcamlive-new:") for e in after)
-    moved = device_registry.async_get_device({(DOMAIN, "ipcamlive:ipcamlive-new:55c9f405218d1")})
+    moved = find_device(device_registry, (DOMAIN, "ipcamlive:ipcamlive-new:55c9f405218d1"))
     assert moved is not None
     assert moved.id == garden.id
     assert hass.states.get("binary_sensor.front_garden_stream").state == STATE_ON
@@ -402,7 +397,7 @@ async def test_migration_leaves_what_it_cannot_move(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.minor_version == 2
-    assert device_registry.async_get_device({(DOMAIN, "ipcamlive:5a0c1b2d3e4f5")}) is not None
+    assert find_device(device_registry, (DOMAIN, "ipcamlive:5a0c1b2d3e4f5")) is not None
     old_twin = entity_registry.async_get("binary_sensor.old_twin")
     assert old_twin is not None
     assert old_twin.unique_id == "ipcamlive:5a0c1b2d3e4f5:stream_connected"

@@ -20,8 +20,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.omnicam.const import DOMAIN, POLL_INTERVAL, SAFETY_POLL_INTERVAL
 from custom_components.omnicam.coordinator import OmniCamCoordinator
+from custom_components.omnicam.devices import SINGLE_ENTRY_DEVICES
 from custom_components.omnicam.vendors import amcrest
 from tests.conftest import amcrest_entry, assert_no_secret, videoloft_entry, wait_for
+from tests.registry_helpers import entry_ids, find_device
 from tests.simulators.amcrest import AmcrestSimulator
 from tests.simulators.videoloft import VideoloftSimulator
 
@@ -256,13 +258,13 @@ async def test_a_camera_seen_by_two_logins_has_a_device_per_entry(
         entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
-    ours = device_registry.async_get_device({(DOMAIN, f"videoloft:{videoloft.uid}:{GARDEN}")})
-    theirs = device_registry.async_get_device({(DOMAIN, f"videoloft:329475:{GARDEN}")})
+    ours = find_device(device_registry, (DOMAIN, f"videoloft:{videoloft.uid}:{GARDEN}"))
+    theirs = find_device(device_registry, (DOMAIN, f"videoloft:329475:{GARDEN}"))
     assert ours is not None
     assert theirs is not None
     assert ours.id != theirs.id
-    assert ours.config_entries == {installer.entry_id}
-    assert theirs.config_entries == {owner.entry_id}
+    assert entry_ids(ours) == {installer.entry_id}
+    assert entry_ids(theirs) == {owner.entry_id}
     # Each entry has its own entities of the camera.
     assert _state(hass, "camera.garden_customer_1") != STATE_UNAVAILABLE
     assert _state(hass, "camera.garden") != STATE_UNAVAILABLE
@@ -275,10 +277,10 @@ async def test_a_camera_seen_by_two_logins_has_a_device_per_entry(
     coordinator._cameras_read_at = dt_util.utc_from_timestamp(0)
     await coordinator.async_refresh()
     await hass.async_block_till_done()
-    assert device_registry.async_get_device({(DOMAIN, f"videoloft:329475:{GARDEN}")}) is None
-    ours = device_registry.async_get_device({(DOMAIN, f"videoloft:{videoloft.uid}:{GARDEN}")})
+    assert find_device(device_registry, (DOMAIN, f"videoloft:329475:{GARDEN}")) is None
+    ours = find_device(device_registry, (DOMAIN, f"videoloft:{videoloft.uid}:{GARDEN}"))
     assert ours is not None
-    assert ours.config_entries == {installer.entry_id}
+    assert entry_ids(ours) == {installer.entry_id}
     assert _state(hass, "camera.garden_customer_1") != STATE_UNAVAILABLE
     assert _state(hass, "binary_sensor.garden_customer_1_online") == STATE_ON
     for entry in (installer, owner):
@@ -354,8 +356,8 @@ async def test_amcrest_entry_of_version_1_1_is_migrated(
         config_entry_id=entry.entry_id,
         identifiers={(DOMAIN, f"amcrest:{nvr.serial}:1")},
         name="Front Door",
-        via_device=(DOMAIN, f"amcrest:recorder:{nvr.serial}"),
     )
+    device_registry.async_update_device(channel.id, via_device_id=recorder.id)
     entity_registry.async_get_or_create(
         "binary_sensor",
         DOMAIN,
@@ -407,9 +409,20 @@ async def test_device_two_logins_shared_in_version_1_1_is_split(
         identifiers={(DOMAIN, f"videoloft:{GARDEN}")},
         name="Garden (Customer 1)",
     )
-    device_registry.async_update_device(
-        shared.id, add_config_entry_id=owner.entry_id, name_by_user="Back garden"
-    )
+    if SINGLE_ENTRY_DEVICES:
+        # Home Assistant 2026.8 and newer split a device of two entries into one per entry
+        # when it loads the registry, each with the identifiers and what the user set.
+        device_registry.async_update_device(shared.id, name_by_user="Back garden")
+        split = device_registry.async_get_or_create(
+            config_entry_id=owner.entry_id,
+            identifiers={(DOMAIN, f"videoloft:{GARDEN}")},
+            name="Garden (Customer 1)",
+        )
+        device_registry.async_update_device(split.id, name_by_user="Back garden")
+    else:
+        device_registry.async_update_device(
+            shared.id, add_config_entry_id=owner.entry_id, name_by_user="Back garden"
+        )
     entity_registry.async_get_or_create(
         "camera",
         DOMAIN,
@@ -422,14 +435,18 @@ async def test_device_two_logins_shared_in_version_1_1_is_split(
     assert await hass.config_entries.async_setup(installer.entry_id)
     await hass.async_block_till_done()
     assert owner.state is ConfigEntryState.LOADED
-    ours = device_registry.async_get_device({(DOMAIN, f"videoloft:{videoloft.uid}:{GARDEN}")})
-    theirs = device_registry.async_get_device({(DOMAIN, f"videoloft:329475:{GARDEN}")})
+    ours = find_device(device_registry, (DOMAIN, f"videoloft:{videoloft.uid}:{GARDEN}"))
+    theirs = find_device(device_registry, (DOMAIN, f"videoloft:329475:{GARDEN}"))
     assert ours is not None
     assert theirs is not None
     assert ours.id != theirs.id
-    assert theirs.id == shared.id  # the entry left alone on it keeps the device
-    assert ours.config_entries == {installer.entry_id}
-    assert theirs.config_entries == {owner.entry_id}
+    if SINGLE_ENTRY_DEVICES:
+        assert ours.id == shared.id  # each entry keeps its own device, renamed
+        assert theirs.id == split.id
+    else:
+        assert theirs.id == shared.id  # the entry left alone on it keeps the device
+    assert entry_ids(ours) == {installer.entry_id}
+    assert entry_ids(theirs) == {owner.entry_id}
     assert ours.name_by_user == theirs.name_by_user == "Back garden"
     camera = entity_registry.async_get("camera.installer_garden")
     assert camera is not None

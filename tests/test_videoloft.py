@@ -22,6 +22,7 @@ from custom_components.omnicam.vendors.errors import NotSupported
 from custom_components.omnicam.views import LIVE_RELAYS
 from tests.conftest import assert_no_secret, videoloft_entry, wait_for
 from tests.playback import async_play, async_serve_api
+from tests.registry_helpers import find_device
 from tests.simulators.videoloft import SimCamera, VideoloftSimulator
 
 GARDEN = "329475.59"
@@ -55,7 +56,7 @@ async def test_setup_costs_and_devices(
         "Kitchen (Customer 2)",
         "Room 1 (Customer 1)",
     ]
-    garden = device_registry.async_get_device({(DOMAIN, f"videoloft:{videoloft.uid}:{GARDEN}")})
+    garden = find_device(device_registry, (DOMAIN, f"videoloft:{videoloft.uid}:{GARDEN}"))
     assert garden is not None
     assert garden.manufacturer == "Videoloft"
     # Models a person reads: the Hikvision model, a recorder channel, a phone.
@@ -428,11 +429,8 @@ async def test_cameras_appear_and_disappear(
     videoloft.cameras["400123.7"] = SimCamera("400123.7", "Porch", logger=1, wowza=1)
     await _reread_cameras(videoloft_loaded)
     await hass.async_block_till_done()
-    assert device_registry.async_get_device({(DOMAIN, f"videoloft:{videoloft.uid}:{HALL}")}) is None
-    assert (
-        device_registry.async_get_device({(DOMAIN, f"videoloft:{videoloft.uid}:400123.7")})
-        is not None
-    )
+    assert find_device(device_registry, (DOMAIN, f"videoloft:{videoloft.uid}:{HALL}")) is None
+    assert find_device(device_registry, (DOMAIN, f"videoloft:{videoloft.uid}:400123.7")) is not None
     assert hass.states.get("camera.porch_customer_2") is not None
 
 

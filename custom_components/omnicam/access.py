@@ -29,6 +29,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .const import CONF_MEDIA_KEY, DOMAIN
 from .coordinator import camera_key, device_identifier
+from .devices import device_by_identifier
 
 _SIGNATURE_BYTES = 18
 """144 bits of the HMAC: 24 URL-safe characters."""
@@ -75,7 +76,9 @@ def camera_entity_ids(hass: HomeAssistant, entry: ConfigEntry, camera_id: str) -
     key = camera_key(entry, camera_id)
     if entity_id := entities.async_get_entity_id(CAMERA_DOMAIN, DOMAIN, f"{key}:camera"):
         return [entity_id]
-    device = dr.async_get(hass).async_get_device(identifiers={device_identifier(entry, camera_id)})
+    device = device_by_identifier(
+        dr.async_get(hass), entry.entry_id, device_identifier(entry, camera_id)
+    )
     if device is None:
         return []
     return [

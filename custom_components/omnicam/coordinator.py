@@ -38,6 +38,7 @@ from .const import (
     POLL_INTERVAL,
     SAFETY_POLL_INTERVAL,
 )
+from .devices import device_by_identifier, remove_from_entry
 from .vendors.errors import AuthError, OmniCamError
 from .vendors.models import (
     Camera,
@@ -513,7 +514,7 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
             if any(
                 ident[1].startswith(prefix) and ident not in parents for ident in device.identifiers
             ):
-                registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+                remove_from_entry(registry, device, entry.entry_id)
 
     @callback
     def _follow_changes(self, previous: dict[str, Camera], cameras: dict[str, Camera]) -> None:
@@ -521,14 +522,18 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
         registry = dr.async_get(self.hass)
         entry = self.config_entry
         for camera_id in previous.keys() - cameras.keys():
-            device = registry.async_get_device({device_identifier(entry, camera_id)})
+            device = device_by_identifier(
+                registry, entry.entry_id, device_identifier(entry, camera_id)
+            )
             if device is not None:
                 LOGGER.info("Camera %s left the account; removing it", camera_id)
-                registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+                remove_from_entry(registry, device, entry.entry_id)
         for camera_id in previous.keys() & cameras.keys():
             if previous[camera_id].name == cameras[camera_id].name:
                 continue
-            device = registry.async_get_device({device_identifier(entry, camera_id)})
+            device = device_by_identifier(
+                registry, entry.entry_id, device_identifier(entry, camera_id)
+            )
             if device is not None:
                 registry.async_update_device(device.id, name=cameras[camera_id].name)
         if any(

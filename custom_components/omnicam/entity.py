@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -20,6 +21,7 @@ from .coordinator import (
     device_identifier,
     parent_identifier,
 )
+from .devices import with_via_device
 from .vendors.errors import AuthError, OmniCamError
 from .vendors.models import Camera, CameraStatus, Capability
 
@@ -59,7 +61,12 @@ class OmniCamEntity(CoordinatorEntity[OmniCamCoordinator]):
                 (CONNECTION_NETWORK_MAC, mac) for mac in camera.macs
             }
         if camera.parent is not None:
-            self._attr_device_info["via_device"] = parent_identifier(entry, camera.parent)
+            self._attr_device_info = with_via_device(
+                self._attr_device_info,
+                dr.async_get(coordinator.hass),
+                entry.entry_id,
+                parent_identifier(entry, camera.parent),
+            )
         self._written: tuple[Any, ...] | None = None
 
     @property

@@ -16,6 +16,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .const import DOMAIN, LOGGER
+from .devices import identifiers_taken, owned_by_entry_alone, remove_from_entry
 from .vendors import VENDORS
 
 MINOR_VERSION = 2
@@ -48,10 +49,10 @@ def _async_rewrite_devices(
         }
         if identifiers == device.identifiers:
             continue
-        if registry.async_get_device(identifiers=identifiers - device.identifiers) is not None:
+        if identifiers_taken(registry, entry.entry_id, identifiers - device.identifiers):
             LOGGER.warning("Device %s is already known by its new identifiers", device.name)
             continue
-        if device.config_entries == {entry.entry_id}:
+        if owned_by_entry_alone(device, entry.entry_id):
             registry.async_update_device(device.id, new_identifiers=identifiers)
             continue
         own = registry.async_get_or_create(
@@ -76,7 +77,8 @@ def _async_rewrite_devices(
         ):
             if entity.config_entry_id == entry.entry_id:
                 er.async_get(hass).async_update_entity(entity.entity_id, device_id=new)
-        registry.async_update_device(old, remove_config_entry_id=entry.entry_id)
+        if (shared := registry.async_get(old)) is not None:
+            remove_from_entry(registry, shared, entry.entry_id)
     return moved
 
 
