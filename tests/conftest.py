@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Callable, Generator
+import json
 import logging
+from pathlib import Path
 import socket
 from unittest.mock import PropertyMock, patch
 
+from awesomeversion import AwesomeVersion
+from homeassistant.const import __version__ as HA_VERSION
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import frame
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+from syrupy.location import PyTestLocation
 
 from custom_components.omnicam.const import DOMAIN
 from tests.deprecations import DeprecationCatcher, deprecation_lines
@@ -23,6 +30,40 @@ from tests.simulators.videoloft import VideoloftSimulator
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/omnicam."""
+
+
+MINIMUM_HA = AwesomeVersion(
+    json.loads((Path(__file__).parents[1] / "hacs.json").read_text())["homeassistant"]
+)
+"""The oldest Home Assistant OmniCam supports (hacs.json)."""
+
+
+class OmniCamSnapshotExtension(HomeAssistantSnapshotExtension):
+    """Home Assistant's snapshots, one set per Home Assistant tested.
+
+    Home Assistant serializes some registry fields differently in newer releases (an
+    entity's aliases, for one): the minimum's snapshots are in tests/snapshots, those of
+    any newer release in tests/snapshots/ha-newer-than-minimum. Both sets hold every
+    assertion; each version is compared with its own.
+    """
+
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        """Return the snapshot directory of the Home Assistant under test."""
+        base = Path(super().dirname(test_location=test_location))
+        if AwesomeVersion(HA_VERSION) > MINIMUM_HA:
+            return str(base / "ha-newer-than-minimum")
+        return str(base)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Return the snapshot assertion with Home Assistant's serializer, in our directories.
+
+    pytest-homeassistant-custom-component defines the same fixture, but with syrupy 6
+    syrupy's own wins over it: defined here, it is ours on every version.
+    """
+    return snapshot.use_extension(OmniCamSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)
