@@ -17,7 +17,13 @@ async def async_serve_api(hass: HomeAssistant, hass_client: Any) -> Any:
 
     The live relay's URL names the API's port: Home Assistant's stream worker (another
     thread, through FFmpeg) must reach it there. Returns the test client.
+
+    Once served, the HTTP router is frozen (newer Home Assistant releases refuse to register
+    a view after that): the components a playing test registers views for, ``stream`` and
+    ``websocket_api``, are set up first.
     """
+    for component in ("stream", "websocket_api"):
+        assert await async_setup_component(hass, component, {})
     client = await hass_client()
     hass.config.api = ApiConfig("127.0.0.1", "127.0.0.1", client.port, False)
     return client
@@ -46,3 +52,14 @@ async def async_play(hass: HomeAssistant, entity_id: str, seconds: float = 30.0)
         while not track.get_segments():
             await track.recv()
     return stream
+
+
+async def async_stop(stream: Stream) -> None:
+    """Stop a stream as its last viewer leaving does, its outputs' idle timers with it.
+
+    ``Stream.stop()`` alone drops the outputs without cleaning them up, so the idle timer
+    of an output that had video stays scheduled after the test.
+    """
+    for provider in list(stream.outputs().values()):
+        await stream.remove_provider(provider)
+    await stream.stop()

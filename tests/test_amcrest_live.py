@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.omnicam.coordinator import OmniCamCoordinator
 from tests.conftest import amcrest_entry, assert_no_secret, wait_for
-from tests.playback import async_play, camera_entity
+from tests.playback import async_play, async_stop, camera_entity
 from tests.simulators.amcrest import AmcrestSimulator
 
 
@@ -58,7 +58,7 @@ async def test_live_video_plays_through_home_assistants_stream(
     assert nvr.rtsp.unauthorized >= 1  # the Digest challenge was met
     assert nvr.rtsp.requests["PLAY"] == 1
     assert nvr.rtsp.sessions == 1
-    await stream.stop()
+    await async_stop(stream)
     await wait_for(lambda: nvr.rtsp.sessions == 0)
     assert_no_secret(caplog, nvr.password, "s3cret%3Ap%40ss%2Fw0rd")
 
@@ -71,7 +71,7 @@ async def test_sub_stream_plays(
     await hass.async_block_till_done()
     stream = await async_play(hass, "camera.front_door")
     assert stream.source.endswith("channel=1&subtype=1")
-    await stream.stop()
+    await async_stop(stream)
 
 
 async def test_refusing_rtsp_server_ends_the_stream_at_once(
@@ -109,4 +109,4 @@ async def test_refusing_rtsp_server_ends_the_stream_at_once(
     # The device serves again: the next viewer plays.
     nvr.rtsp.refuse = None
     stream = await async_play(hass, "camera.garage")
-    await stream.stop()
+    await async_stop(stream)

@@ -23,6 +23,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from tests.conftest import ipcamlive_entry
+from tests.playback import async_stop
 from tests.simulators.ipcamlive import IPCamLiveSimulator
 
 
@@ -117,7 +118,7 @@ async def test_stream_url_followed_while_playing(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert stream.source.endswith("/streams/s22/55c9f405218d1/stream.m3u8")
     ipcamlive.fail = None
-    await stream.stop()
+    await async_stop(stream)
 
 
 class _WebRTCProvider(CameraWebRTCProvider):

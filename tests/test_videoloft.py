@@ -21,7 +21,7 @@ from custom_components.omnicam.coordinator import OmniCamCoordinator
 from custom_components.omnicam.vendors.errors import NotSupported
 from custom_components.omnicam.views import LIVE_RELAYS
 from tests.conftest import assert_no_secret, videoloft_entry, wait_for
-from tests.playback import async_play, async_serve_api
+from tests.playback import async_play, async_serve_api, async_stop
 from tests.registry_helpers import find_device
 from tests.simulators.videoloft import SimCamera, VideoloftSimulator
 
@@ -527,7 +527,7 @@ async def test_stream_move_restarts_home_assistants_stream(
     await client.get(path)
     assert stream._diagnostics.as_dict().get("update_source", 0) == restarts + 2
     assert videoloft.host("wowza", 0) in relay.upstream
-    await stream.stop()
+    await async_stop(stream)
 
 
 @pytest.mark.parametrize("absolute", [False, True])
@@ -636,7 +636,7 @@ async def test_new_token_needs_no_stream_restart(
     await camera._async_check_stream()
     assert hass.data[LIVE_RELAYS][camera._relay_key].upstream != before
     assert stream.source == source
-    await stream.stop()
+    await async_stop(stream)
 
 
 async def test_snapshot_captures_fetches_and_caches(
@@ -850,7 +850,7 @@ async def test_read_only_camera_plays_live(
     # And through Home Assistant's own stream, as the browser plays it.
     stream = await async_play(hass, "camera.room_1_customer_1")
     assert stream.outputs()["hls"].get_segments()
-    await stream.stop()
+    await async_stop(stream)
     # Everything else acts on the camera: still refused to a read-only login.
     client_ = videoloft_loaded.runtime_data.client
     with pytest.raises(NotSupported):
