@@ -8,6 +8,7 @@ import json
 import logging
 from pathlib import Path
 import socket
+from typing import Any
 from unittest.mock import PropertyMock, patch
 
 from awesomeversion import AwesomeVersion
@@ -18,6 +19,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
+from syrupy.data import SnapshotCollections
 from syrupy.location import PyTestLocation
 
 from custom_components.omnicam.const import DOMAIN
@@ -36,6 +38,10 @@ MINIMUM_HA = AwesomeVersion(
     json.loads((Path(__file__).parents[1] / "hacs.json").read_text())["homeassistant"]
 )
 """The oldest Home Assistant OmniCam supports (hacs.json)."""
+NEWER_HA = AwesomeVersion(HA_VERSION) > MINIMUM_HA
+"""Whether the Home Assistant under test is newer than the minimum."""
+NEWER_HA_SNAPSHOTS = "ha-newer-than-minimum"
+"""The directory, in tests/snapshots, of the snapshots of Home Assistant newer than the minimum."""
 
 
 class OmniCamSnapshotExtension(HomeAssistantSnapshotExtension):
@@ -51,19 +57,41 @@ class OmniCamSnapshotExtension(HomeAssistantSnapshotExtension):
     def dirname(cls, *, test_location: PyTestLocation) -> str:
         """Return the snapshot directory of the Home Assistant under test."""
         base = Path(super().dirname(test_location=test_location))
-        if AwesomeVersion(HA_VERSION) > MINIMUM_HA:
-            return str(base / "ha-newer-than-minimum")
-        return str(base)
+        return str(base / NEWER_HA_SNAPSHOTS) if NEWER_HA else str(base)
+
+    def discover_snapshots(
+        self, *, test_location: PyTestLocation, ignore_extensions: list[str] | None = None
+    ) -> SnapshotCollections:
+        """Return this version's snapshot files: the other set is neither used nor unused."""
+        ours = SnapshotCollections()
+        for collection in super().discover_snapshots(
+            test_location=test_location, ignore_extensions=ignore_extensions
+        ):
+            if (NEWER_HA_SNAPSHOTS in Path(collection.location).parts) == NEWER_HA:
+                ours.add(collection)
+        return ours
 
 
 @pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Return the snapshot assertion with Home Assistant's serializer, in our directories.
+def snapshot(request: pytest.FixtureRequest) -> SnapshotAssertion:
+    """Return a snapshot assertion with Home Assistant's serializer, in this version's set.
 
-    pytest-homeassistant-custom-component defines the same fixture, but with syrupy 6
-    syrupy's own wins over it: defined here, it is ours on every version.
+    Made here, as syrupy's own fixture makes it, rather than from the ``snapshot`` fixture
+    of pytest-homeassistant-custom-component: with syrupy 6 syrupy's fixture wins over
+    that one (so Home Assistant's extension was not used), and with syrupy 5 its assertion,
+    made on the way, would find the other version's set and call it unused.
     """
-    return snapshot.use_extension(OmniCamSnapshotExtension)
+    options = request.config.option
+    extra: dict[str, Any] = {}
+    if hasattr(options, "update_new_snapshots_only"):  # syrupy 6
+        extra["update_new_snapshots_only"] = options.update_new_snapshots_only
+    return SnapshotAssertion(
+        update_snapshots=options.update_snapshots,
+        extension_class=OmniCamSnapshotExtension,
+        test_location=PyTestLocation(request.node),
+        session=request.session.config._syrupy,  # type: ignore[attr-defined]
+        **extra,
+    )
 
 
 @pytest.fixture(autouse=True)
