@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
 import logging
+import warnings
 
 import aiohttp
 import pytest
@@ -220,6 +221,20 @@ async def test_basic_only_device(camera: AmcrestSimulator, session: aiohttp.Clie
     camera.password = "changed"
     with pytest.raises(AuthError):
         await client.async_get_status([])
+
+
+async def test_basic_only_device_takes_any_password_without_deprecation(
+    camera: AmcrestSimulator, session: aiohttp.ClientSession
+) -> None:
+    # Basic credentials are sent in UTF-8 as aiohttp encodes them, and without the calls
+    # aiohttp 3.14 deprecates (BasicAuth, auth=).
+    camera.basic_only = True
+    camera.password = "pässwörd€"
+    client = client_for(camera, session)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        account = await client.async_get_account()
+    assert account.unique_id == camera.serial
 
 
 async def test_spurious_401_is_not_a_wrong_password(

@@ -116,11 +116,12 @@ from datetime import UTC, date, datetime, time as dt_time, timedelta, tzinfo
 import json
 import logging
 import re
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, ClassVar, Final, Literal, cast
 from urllib.parse import quote, quote_plus
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
+from aiohttp import hdrs
 from aiohttp.payload import Payload
 from yarl import URL
 
@@ -277,6 +278,18 @@ type Scalar = str | int | float | bool | None
 
 
 # -- pure parsing -----------------------------------------------------------------------
+
+
+def _basic_authorization(username: str, password: str) -> str:
+    """Return the Basic Authorization header, as aiohttp encodes it (UTF-8).
+
+    aiohttp 3.14 deprecates `BasicAuth` and the `auth` argument for `encode_basic_auth`,
+    which older releases (Home Assistant 2026.2's) lack.
+    """
+    encode = getattr(aiohttp, "encode_basic_auth", None)
+    if encode is not None:
+        return cast(str, encode(username, password))
+    return aiohttp.BasicAuth(username, password, encoding="utf-8").encode()
 
 
 def parse_kv(body: str) -> dict[str, str]:
@@ -668,7 +681,7 @@ class AmcrestClient(VendorClient):
         self._digest = _DigestAuth(username, password)
         self._refusals_allowed = AUTH_ATTEMPTS
         self._seed_modes: dict[str, str] | None = None
-        self._basic: aiohttp.BasicAuth | None = None
+        self._basic: str | None = None  # the Authorization header once Basic is asked for
         self._parallel = asyncio.Semaphore(MAX_PARALLEL)
         self._device: _Device | None = None
         self._probe: _Probe | None = None
@@ -754,9 +767,8 @@ class AmcrestClient(VendorClient):
                 if self._basic is not None:
                     resp = await self._session.get(
                         url,
-                        auth=self._basic,
                         timeout=client_timeout,
-                        headers=headers,
+                        headers={**(headers or {}), hdrs.AUTHORIZATION: self._basic},
                         ssl=self._ssl,
                         middlewares=(),
                         allow_redirects=allow_redirects,
@@ -783,7 +795,7 @@ class AmcrestClient(VendorClient):
             scheme = challenge.partition(" ")[0].lower()
             if scheme == "basic" and self._basic is None:
                 _LOGGER.debug("Amcrest %s asks for Basic authentication", self._host)
-                self._basic = aiohttp.BasicAuth(self._username, self._password)
+                self._basic = _basic_authorization(self._username, self._password)
                 continue
             if scheme == "digest" and self._basic is not None:
                 _LOGGER.debug("Amcrest %s asks for Digest authentication again", self._host)
