@@ -15,6 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.omnicam.const import DOMAIN, POLL_INTERVAL
+from custom_components.omnicam.devices import SINGLE_ENTRY_DEVICES
 from custom_components.omnicam.registry import async_rescope
 from custom_components.omnicam.vendors import ipcamlive as ipcamlive_module
 from tests.conftest import assert_no_secret, ipcamlive_entry
@@ -132,6 +133,21 @@ async def test_plan_upgrade_reloads_with_new_entities(
     assert hass.states.get("sensor.workshop_bandwidth") is not None
 
 
+def _remove_device_command(entry: MockConfigEntry, device: dr.DeviceEntry) -> dict[str, str]:
+    """Return the websocket command the frontend sends to delete a device.
+
+    Since single-entry devices (2026.8) it names the device only; the older command that
+    names the entry too is deprecated there.
+    """
+    if SINGLE_ENTRY_DEVICES:
+        return {"type": "config/device_registry/remove", "device_id": device.id}
+    return {
+        "type": "config/device_registry/remove_config_entry",
+        "config_entry_id": entry.entry_id,
+        "device_id": device.id,
+    }
+
+
 async def test_remove_device_only_when_camera_gone(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
@@ -141,26 +157,14 @@ async def test_remove_device_only_when_camera_gone(
     assert await async_setup_component(hass, "config", {})
     client = await hass_ws_client(hass)
     device = find_device(device_registry, (DOMAIN, "ipcamlive:ipcamlive-test:55c9f405218d1"))
-    await client.send_json_auto_id(
-        {
-            "type": "config/device_registry/remove_config_entry",
-            "config_entry_id": loaded_entry.entry_id,
-            "device_id": device.id,
-        }
-    )
+    await client.send_json_auto_id(_remove_device_command(loaded_entry, device))
     response = await client.receive_json()
     assert not response["success"]
     stale = device_registry.async_get_or_create(
         config_entry_id=loaded_entry.entry_id,
         identifiers={(DOMAIN, "ipcamlive:ipcamlive-test:gone")},
     )
-    await client.send_json_auto_id(
-        {
-            "type": "config/device_registry/remove_config_entry",
-            "config_entry_id": loaded_entry.entry_id,
-            "device_id": stale.id,
-        }
-    )
+    await client.send_json_auto_id(_remove_device_command(loaded_entry, stale))
     response = await client.receive_json()
     assert response["success"]
 
