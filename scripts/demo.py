@@ -377,6 +377,23 @@ async def login(session: aiohttp.ClientSession, url: str) -> str:
         return str((await resp.json())["access_token"])
 
 
+async def keep_http_config(session: aiohttp.ClientSession, url: str, token: str) -> None:
+    """Confirm the demo's HTTP settings, which newer releases take from YAML on trial.
+
+    Home Assistant 2026.8 and newer move `http:` from configuration.yaml into storage and
+    ask a person to confirm it, or go back after five minutes. Older releases have no
+    such command: then there is nothing to confirm.
+    """
+    async with session.ws_connect(f"{url}/api/websocket") as ws:
+        await ws.receive_json()  # auth_required
+        await ws.send_json({"type": "auth", "access_token": token})
+        await ws.receive_json()  # auth_ok
+        await ws.send_json({"id": 1, "type": "http/config/promote"})
+        result = await ws.receive_json()
+    if result.get("success"):
+        log("confirmed the HTTP settings (listen on 127.0.0.1 only)")
+
+
 async def add_account(
     session: aiohttp.ClientSession,
     url: str,
@@ -503,6 +520,7 @@ async def main() -> None:  # noqa: PLR0915 - the demo's steps, in order
             await wait_for_http(session, url, hass)
             await onboard(session, url)
             token = await login(session, url)
+            await keep_http_config(session, url, token)
             await add_accounts(
                 session, url, token, ipcamlive=ipcamlive, videoloft=videoloft, amcrest=amcrest
             )
