@@ -151,7 +151,8 @@ async def _set_up(
         "magicBox.getMachineName": 1,
         "magicBox.getProductDefinition": 1,
         "devVideoInput.getCollect": 1,
-        "configManager.getConfig": 3,  # ChannelTitle, RecordMode (kept for the poll), RTSP
+        # ChannelTitle, RecordMode (kept for the poll), RTSP, Network (the MACs discovery knows)
+        "configManager.getConfig": 4,
         "ptz.getCurrentProtocolCaps": CHANNELS,
         "ptz.getPresets": len(PTZ_CHANNELS & set(sim.presets)),
         "mediaFileFind.factory.create": 1,
