@@ -23,6 +23,7 @@ from syrupy.data import SnapshotCollections
 from syrupy.location import PyTestLocation
 
 from custom_components.omnicam.const import DOMAIN
+from custom_components.omnicam.coordinator import OmniCamCoordinator
 from tests.deprecations import DeprecationCatcher, deprecation_lines
 from tests.simulators.amcrest import AmcrestSimulator
 from tests.simulators.ipcamlive import IPCamLiveSimulator
@@ -239,3 +240,20 @@ def amcrest_entry(sim: AmcrestSimulator, **data: object) -> MockConfigEntry:
         }
         | data,
     )
+
+
+def coordinator_of(entry: MockConfigEntry) -> OmniCamCoordinator:
+    """Return the coordinator of a loaded entry."""
+    coordinator: OmniCamCoordinator = entry.runtime_data.coordinator
+    return coordinator
+
+
+async def setup_amcrest(hass: HomeAssistant, sim: AmcrestSimulator) -> MockConfigEntry:
+    """Set up an entry for the simulated device and wait until its event stream is up."""
+    entry = amcrest_entry(sim)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = coordinator_of(entry)
+    await wait_for(lambda: all(feed.connected for feed in coordinator.feeds.values()))
+    return entry

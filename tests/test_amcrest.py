@@ -26,7 +26,7 @@ from custom_components.omnicam import media_source as media_source_module
 from custom_components.omnicam.const import DOMAIN
 from custom_components.omnicam.coordinator import OmniCamCoordinator
 from custom_components.omnicam.vendors import amcrest
-from tests.conftest import amcrest_entry, wait_for
+from tests.conftest import amcrest_entry, setup_amcrest, wait_for
 from tests.registry_helpers import find_device
 from tests.simulators import amcrest as simulator
 from tests.simulators.amcrest import AmcrestSimulator
@@ -50,13 +50,7 @@ async def nvr(socket_enabled: None) -> AsyncGenerator[AmcrestSimulator]:
 
 @pytest.fixture
 async def loaded(hass: HomeAssistant, nvr: AmcrestSimulator) -> MockConfigEntry:
-    entry = amcrest_entry(nvr)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    coordinator: OmniCamCoordinator = entry.runtime_data.coordinator
-    await wait_for(lambda: all(feed.connected for feed in coordinator.feeds.values()))
-    return entry
+    return await setup_amcrest(hass, nvr)
 
 
 def _coordinator(entry: MockConfigEntry) -> OmniCamCoordinator:

@@ -18,8 +18,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.omnicam.coordinator import OmniCamCoordinator
-from tests.conftest import amcrest_entry, assert_no_secret, wait_for
+from tests.conftest import assert_no_secret, setup_amcrest, wait_for
 from tests.playback import async_play, async_stop, camera_entity
 from tests.simulators.amcrest import AmcrestSimulator
 
@@ -34,13 +33,7 @@ async def nvr(socket_enabled: None) -> AsyncGenerator[AmcrestSimulator]:
 
 @pytest.fixture
 async def loaded(hass: HomeAssistant, nvr: AmcrestSimulator) -> MockConfigEntry:
-    entry = amcrest_entry(nvr)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    coordinator: OmniCamCoordinator = entry.runtime_data.coordinator
-    await wait_for(lambda: all(feed.connected for feed in coordinator.feeds.values()))
-    return entry
+    return await setup_amcrest(hass, nvr)
 
 
 async def test_live_video_plays_through_home_assistants_stream(

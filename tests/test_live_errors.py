@@ -21,7 +21,6 @@ from tests.conftest import wait_for
 from tests.playback import async_serve_api, camera_entity
 from tests.simulators.videoloft import VideoloftSimulator
 
-GARDEN = "329475.59"
 CAMERA = "camera.garden_customer_1"
 
 

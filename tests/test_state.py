@@ -19,23 +19,18 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.omnicam.const import DOMAIN, POLL_INTERVAL, SAFETY_POLL_INTERVAL
-from custom_components.omnicam.coordinator import OmniCamCoordinator
 from custom_components.omnicam.devices import SINGLE_ENTRY_DEVICES
 from custom_components.omnicam.vendors import amcrest
-from tests.conftest import amcrest_entry, assert_no_secret, videoloft_entry, wait_for
+from tests.conftest import (
+    amcrest_entry,
+    assert_no_secret,
+    coordinator_of,
+    videoloft_entry,
+    wait_for,
+)
 from tests.registry_helpers import entry_ids, find_device
 from tests.simulators.amcrest import AmcrestSimulator
-from tests.simulators.videoloft import VideoloftSimulator
-
-GARDEN = "329475.59"
-ROOM = "329475.56"
-KITCHEN = "400123.1"
-HALL = "400123.2"
-
-
-def _coordinator(entry: MockConfigEntry) -> OmniCamCoordinator:
-    coordinator: OmniCamCoordinator = entry.runtime_data.coordinator
-    return coordinator
+from tests.simulators.videoloft import GARDEN, HALL, KITCHEN, ROOM, VideoloftSimulator
 
 
 def _state(hass: HomeAssistant, entity_id: str) -> str:
@@ -50,7 +45,7 @@ def _state(hass: HomeAssistant, entity_id: str) -> str:
 async def test_push_during_a_slow_poll_stands(
     hass: HomeAssistant, videoloft: VideoloftSimulator, videoloft_loaded: MockConfigEntry
 ) -> None:
-    coordinator = _coordinator(videoloft_loaded)
+    coordinator = coordinator_of(videoloft_loaded)
     online = "binary_sensor.hall_customer_2_online"
     garden = "binary_sensor.garden_customer_1_online"
     assert _state(hass, online) == STATE_OFF
@@ -85,7 +80,7 @@ async def test_failed_poll_with_feeds_up_keeps_entities_available(
     videoloft_loaded: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    coordinator = _coordinator(videoloft_loaded)
+    coordinator = coordinator_of(videoloft_loaded)
     watched = (
         "binary_sensor.garden_customer_1_online",
         "binary_sensor.kitchen_customer_2_online",
@@ -137,7 +132,7 @@ async def test_failed_poll_with_feeds_up_keeps_entities_available(
 async def test_failed_poll_without_feeds_makes_entities_unavailable(
     hass: HomeAssistant, videoloft: VideoloftSimulator, videoloft_loaded: MockConfigEntry
 ) -> None:
-    coordinator = _coordinator(videoloft_loaded)
+    coordinator = coordinator_of(videoloft_loaded)
     videoloft.fail = "500"
     videoloft.drop_feeds()
     await wait_for(lambda: not any(f.connected for f in coordinator.feeds.values()))
@@ -273,7 +268,7 @@ async def test_a_camera_seen_by_two_logins_has_a_device_per_entry(
     assert {e.config_entry_id for e in owned} == {owner.entry_id}
     # The owner's login loses the camera: only the owner's device goes.
     videoloft.users["owner@example.com"].cameras.discard(GARDEN)
-    coordinator = _coordinator(owner)
+    coordinator = coordinator_of(owner)
     coordinator._cameras_read_at = dt_util.utc_from_timestamp(0)
     await coordinator.async_refresh()
     await hass.async_block_till_done()
@@ -311,7 +306,7 @@ async def test_preset_select_recovers_when_presets_come_back(
     await hass.async_block_till_done()
     select = "select.front_door_ptz_preset"
     assert hass.states.get(select).attributes["options"] == []
-    coordinator = _coordinator(entry)
+    coordinator = coordinator_of(entry)
     # Still failing: tried again after the poll, still nothing to offer.
     await coordinator.async_refresh()
     await hass.async_block_till_done()

@@ -17,28 +17,17 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.omnicam.const import DOMAIN
-from custom_components.omnicam.coordinator import OmniCamCoordinator
 from custom_components.omnicam.vendors.errors import NotSupported
 from custom_components.omnicam.views import LIVE_RELAYS
-from tests.conftest import assert_no_secret, videoloft_entry, wait_for
+from tests.conftest import assert_no_secret, coordinator_of, videoloft_entry, wait_for
 from tests.playback import async_play, async_serve_api, async_stop
 from tests.registry_helpers import find_device
-from tests.simulators.videoloft import SimCamera, VideoloftSimulator
-
-GARDEN = "329475.59"
-ROOM = "329475.56"
-KITCHEN = "400123.1"
-HALL = "400123.2"
-
-
-def _coordinator(entry: MockConfigEntry) -> OmniCamCoordinator:
-    coordinator: OmniCamCoordinator = entry.runtime_data.coordinator
-    return coordinator
+from tests.simulators.videoloft import GARDEN, HALL, KITCHEN, ROOM, SimCamera, VideoloftSimulator
 
 
 async def _reread_cameras(entry: MockConfigEntry) -> None:
     """Make the next poll read the camera list again (as it does every 10 minutes)."""
-    coordinator = _coordinator(entry)
+    coordinator = coordinator_of(entry)
     coordinator._cameras_read_at = dt_util.utc_from_timestamp(0)
     await coordinator.async_refresh()
 
@@ -80,7 +69,7 @@ async def test_setup_costs_and_devices(
     # The first login names the regional authenticator; the rest goes there.
     assert videoloft.logins == [("auth1", "POST")]
     assert videoloft.open_feeds == 2
-    assert _coordinator(videoloft_loaded).update_interval == timedelta(minutes=5)
+    assert coordinator_of(videoloft_loaded).update_interval == timedelta(minutes=5)
 
 
 async def test_entities_follow_permissions_and_models(
@@ -197,7 +186,7 @@ async def test_token_expiry_in_the_middle_of_a_session(
     videoloft_loaded: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    coordinator = _coordinator(videoloft_loaded)
+    coordinator = coordinator_of(videoloft_loaded)
     connects = {key: feed.connects for key, feed in coordinator.feeds.items()}
     videoloft.expire_tokens()
     # The feeds are closed; they come back with a fresh login, nobody is asked anything.
@@ -237,7 +226,7 @@ async def test_token_renewed_before_it_expires(
 ) -> None:
     client = videoloft_loaded.runtime_data.client
     client._token_at -= 15 * 60 + 1
-    await _coordinator(videoloft_loaded).async_refresh()
+    await coordinator_of(videoloft_loaded).async_refresh()
     assert videoloft.requests["login"] == 2
     # The second login went to the user's region.
     assert videoloft.logins[-1] == ("regional", "POST")
@@ -248,7 +237,7 @@ async def test_changed_password_starts_reauth(
 ) -> None:
     videoloft.password = "changed"
     videoloft.expire_tokens()
-    await _coordinator(videoloft_loaded).async_refresh()
+    await coordinator_of(videoloft_loaded).async_refresh()
     await hass.async_block_till_done()
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
@@ -269,7 +258,7 @@ async def test_feed_closed_by_the_server_reconnects(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    coordinator = _coordinator(entry)
+    coordinator = coordinator_of(entry)
     await wait_for(lambda: all(feed.connects >= 2 for feed in coordinator.feeds.values()))
     assert all(feed.failures == 0 for feed in coordinator.feeds.values())
     # Still hearing alerts after the reconnect.
@@ -288,7 +277,7 @@ async def test_feed_closed_by_the_server_reconnects(
 async def test_dropped_feed_reconnects_and_polling_takes_over(
     hass: HomeAssistant, videoloft: VideoloftSimulator, videoloft_loaded: MockConfigEntry
 ) -> None:
-    coordinator = _coordinator(videoloft_loaded)
+    coordinator = coordinator_of(videoloft_loaded)
     videoloft.fail = "500"
     videoloft.drop_feeds()
     await wait_for(lambda: not any(feed.connected for feed in coordinator.feeds.values()))
@@ -309,7 +298,7 @@ async def test_dropped_feed_reconnects_and_polling_takes_over(
 async def test_what_a_broken_feed_hid_is_caught_up(
     hass: HomeAssistant, videoloft: VideoloftSimulator, videoloft_loaded: MockConfigEntry
 ) -> None:
-    coordinator = _coordinator(videoloft_loaded)
+    coordinator = coordinator_of(videoloft_loaded)
     videoloft.fail = "500"
     videoloft.drop_feeds()
     await wait_for(lambda: not any(feed.connected for feed in coordinator.feeds.values()))
@@ -341,7 +330,7 @@ async def test_what_a_broken_feed_hid_is_caught_up(
 async def test_recovery_from_a_misbehaving_service(
     hass: HomeAssistant, videoloft: VideoloftSimulator, videoloft_loaded: MockConfigEntry
 ) -> None:
-    coordinator = _coordinator(videoloft_loaded)
+    coordinator = coordinator_of(videoloft_loaded)
     online = "binary_sensor.garden_customer_1_online"
     # The realtime feeds are up: a failed poll leaves what they push available.
     for fault in ("500", "malformed", "html"):
@@ -369,7 +358,7 @@ async def test_timeouts_are_survived(
     from custom_components.omnicam.vendors import videoloft as module
 
     monkeypatch.setattr(module, "REQUEST_TIMEOUT", aiohttp.ClientTimeout(total=0.3))
-    coordinator = _coordinator(videoloft_loaded)
+    coordinator = coordinator_of(videoloft_loaded)
     videoloft.hang()
     await coordinator.async_refresh()
     # The realtime feeds are up: the cameras stay as they pushed them.
@@ -383,7 +372,7 @@ async def test_timeouts_are_survived(
 async def test_one_logger_down_leaves_the_others(
     hass: HomeAssistant, videoloft: VideoloftSimulator, videoloft_loaded: MockConfigEntry
 ) -> None:
-    coordinator = _coordinator(videoloft_loaded)
+    coordinator = coordinator_of(videoloft_loaded)
     # Kitchen and Hall move to a logger the viewerInfo names but that has them not yet.
     videoloft.move(KITCHEN, logger=0)
     await coordinator.async_refresh()  # camera list not re-read: the old logger says no
@@ -395,7 +384,7 @@ async def test_one_logger_down_leaves_the_others(
 async def test_camera_moving_logger_and_wowza_is_followed(
     hass: HomeAssistant, videoloft: VideoloftSimulator, videoloft_loaded: MockConfigEntry
 ) -> None:
-    coordinator = _coordinator(videoloft_loaded)
+    coordinator = coordinator_of(videoloft_loaded)
     first = await async_get_stream_source(hass, "camera.kitchen_customer_2")
     assert first is not None
     camera = hass.data["camera"].get_entity("camera.kitchen_customer_2")

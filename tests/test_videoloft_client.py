@@ -28,10 +28,7 @@ from custom_components.omnicam.vendors.models import (
     RealtimeUpdate,
 )
 from custom_components.omnicam.vendors.videoloft import VideoloftClient, _ms_time, _number
-from tests.simulators.videoloft import VideoloftSimulator
-
-GARDEN = "329475.59"
-ROOM = "329475.56"
+from tests.simulators.videoloft import GARDEN, ROOM, VideoloftSimulator
 
 
 @pytest.fixture

@@ -15,9 +15,7 @@ from custom_components.omnicam.const import DOMAIN
 from custom_components.omnicam.vendors.models import MediaKind
 from custom_components.omnicam.views import thumbnail_path
 from tests.conftest import assert_no_secret
-from tests.simulators.videoloft import VideoloftSimulator
-
-GARDEN = "329475.59"
+from tests.simulators.videoloft import GARDEN, VideoloftSimulator
 
 
 @pytest.fixture(autouse=True)

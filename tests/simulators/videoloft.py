@@ -160,25 +160,35 @@ def _alerts(count: int, now_ms: int, seed: int) -> list[SimAlert]:
     return alerts
 
 
+ROOM = "329475.56"
+"""Room 1: read-only, the first owner's, logger 0."""
+GARDEN = "329475.59"
+"""Garden: a Hikvision PTZ camera, the first owner's, logger 0."""
+KITCHEN = "400123.1"
+"""Kitchen: a recorder channel, the second owner's, logger 1."""
+HALL = "400123.2"
+"""Hall: a phone, the second owner's, logger 1."""
+
+
 def default_cameras(alerts: int = 60) -> list[SimCamera]:
     """Return the cameras of the demo and the tests: two owners, two loggers."""
     now_ms = int(time.time() * 1000)
     return [
         SimCamera(
-            "329475.56",
+            ROOM,
             "Room 1",
             permissions=("r",),
             phoneid="DS-2CD2042WD-I20161005BBWR653544863",
             alerts=_alerts(alerts, now_ms, 1),
         ),
         SimCamera(
-            "329475.59",
+            GARDEN,
             "Garden",
             phoneid="DS-2DE2A404IW-DE3W20200101CCWRF12345678",
             alerts=_alerts(alerts, now_ms, 2),
         ),
         SimCamera(
-            "400123.1",
+            KITCHEN,
             "Kitchen",
             phoneid="DS-7204HUHI-K10420180126CCWRC04758466WCVU@01",
             logger=1,
@@ -186,7 +196,7 @@ def default_cameras(alerts: int = 60) -> list[SimCamera]:
             alerts=_alerts(alerts, now_ms, 3),
         ),
         SimCamera(
-            "400123.2",
+            HALL,
             "Hall",
             phoneid="ANDROID-4F2A",
             device_type=None,
