@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 import re
 from typing import Any, ClassVar
 
@@ -56,6 +56,9 @@ class VendorClient(ABC):
 
     options: ClassVar[tuple[FormField, ...]] = ()
     """The fields of the options form (kept in the entry's options); none: no options."""
+
+    stored_secrets: ClassVar[tuple[str, ...]] = ()
+    """Keys of `stored_config` that hold secrets (a session token): never shown."""
 
     discovery: ClassVar[LanDiscovery | None] = None
     """How the vendor's devices are found on the local network; None: they are not (cloud
@@ -112,7 +115,8 @@ class VendorClient(ABC):
         """Return what the client learned that `from_config` should be given back.
 
         Kept in the config entry's data (and written again when it changes), e.g. the
-        server a login said to use. Never a secret.
+        server a login said to use. A secret among them (a session's ``access_token``) is
+        listed in `stored_secrets` and in `secrets`: diagnostics redact it.
         """
         return {}
 
@@ -251,6 +255,20 @@ class VendorClient(ABC):
         finally:
             await asyncio.shield(self.async_ptz_stop(camera_id))
 
+    async def async_ptz_home(self, camera_id: str) -> None:
+        """With PTZ_HOME: move to the camera's home position."""
+        raise NotSupported(f"PTZ home is not available for {self.vendor}")
+
+    async def async_create_mark(self, camera_id: str) -> None:
+        """With MARK: set a mark in the camera's archive at the current time."""
+        raise NotSupported(f"marks are not available for {self.vendor}")
+
+    async def async_logout(self) -> None:
+        """End the vendor session the client holds; by default there is none to end.
+
+        Called when the entry is removed (not on unload: a kept session survives a restart).
+        """
+
     async def async_list_presets(self, camera_id: str) -> list[PtzPreset]:
         """With PTZ_PRESETS: return the camera's preset positions."""
         raise NotSupported(f"PTZ presets are not available for {self.vendor}")
@@ -274,6 +292,27 @@ class VendorClient(ABC):
     async def async_capture_still(self, camera_id: str) -> None:
         """Make the camera capture a still image now."""
         raise NotSupported(f"capturing stills is not available for {self.vendor}")
+
+    async def async_webrtc_offer(self, camera_id: str, offer_sdp: str) -> str:
+        """With WEBRTC: send a WebRTC offer (SDP) to the camera and return its answer SDP.
+
+        Raises `Unavailable` or `CannotConnect` on a timeout or a dropped connection,
+        `BadResponse` on a reply that is not an answer, `VendorError` when the camera
+        refuses the offer.
+        """
+        raise NotSupported(f"WebRTC is not available for {self.vendor}")
+
+    async def async_get_ice_servers(self, camera_id: str) -> list[str]:
+        """With WEBRTC: return the STUN/TURN URLs the camera uses (with scheme); [] if unknown."""
+        return []
+
+    async def async_set_ice_servers(self, camera_id: str, urls: Sequence[str]) -> None:
+        """With WEBRTC: make the camera use these STUN/TURN URLs."""
+        raise NotSupported(f"setting ICE servers is not available for {self.vendor}")
+
+    def still_taken_at(self, camera_id: str) -> datetime | None:
+        """Return when the last still served for the camera was captured; None if unknown."""
+        return None
 
     def realtime_groups(self, cameras: Sequence[Camera]) -> dict[str, tuple[str, ...]]:
         """Return the realtime feeds to hold open: feed key → camera ids it carries.

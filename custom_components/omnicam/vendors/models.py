@@ -43,6 +43,27 @@ class Capability(StrEnum):
     """PTZ presets can be listed and gone to (``async_list_presets``, ``async_goto_preset``)."""
     RECORD_MODE = "record_mode"
     """The recording mode can be read and set (``async_get_record_mode``/``_set_``)."""
+    PTZ_STEPS = "ptz_steps"
+    """With PTZ: each command moves one step of the camera's own size and there is no stop
+    (no stop button; ``async_ptz_step`` makes one step whatever the duration asked)."""
+    PTZ_HOME = "ptz_home"
+    """The camera can go to its home position (``async_ptz_home``)."""
+    MARK = "mark"
+    """A mark can be set in the archive at the current time (``async_create_mark``)."""
+    ARCHIVE = "archive"
+    """The continuous archive is listed by day (`MediaKind.ARCHIVE`), newest first."""
+    MARKS = "marks"
+    """The marks set in the archive can be listed and played (`MediaKind.MARK`)."""
+    ARCHIVE_STATE = "archive_state"
+    """The status says whether the archive records (`CameraStatus.archive_recording`) and
+    since when it holds video (`CameraStatus.archive_start`)."""
+    WEBRTC = "webrtc"
+    """Live video only over WebRTC, peer to peer (``async_webrtc_offer``): Home Assistant's
+    native WebRTC camera interface, no stream source."""
+    SD_CARD = "sd_card"
+    """The status tells the memory card's free and total size (`CameraStatus.card`)."""
+    BOOT_TIME = "boot_time"
+    """The status tells when the camera last started (`CameraStatus.boot_time`)."""
 
 
 class RecordMode(StrEnum):
@@ -78,6 +99,14 @@ class EventKind(StrEnum):
     """A sensor wired to the device's alarm input."""
     RING = "ring"
     """A doorbell press: a moment, not a state (the doorbell event entity fires it)."""
+    FIRE = "fire"
+    """Smoke or fire seen."""
+    FACE = "face"
+    """A face recognised or detected."""
+    LICENSE_PLATE = "license_plate"
+    """A licence plate read; the plate is in the event's ``data["plate"]``."""
+    COUNTING = "counting"
+    """People or visitors counted."""
 
 
 RING = EventKind.RING
@@ -221,6 +250,10 @@ class MediaKind(StrEnum):
     RECORDING = "recording"
     TIMELAPSE = "timelapse"
     EVENT = "event"
+    ARCHIVE = "archive"
+    """A piece (at most an hour) of a continuous archive, listed by day."""
+    MARK = "mark"
+    """A mark set in the archive by a user."""
 
 
 class RecordingCause(StrEnum):
@@ -248,6 +281,21 @@ class Account:
 
     unique_id: str
     title: str
+
+
+@dataclass(frozen=True, slots=True)
+class VendorSession:
+    """One of the account's open sessions, when the vendor limits how many there may be.
+
+    `label` is human-readable (client or user agent, address, last seen) and never holds a
+    token; `current` is the session of this client; `online` None when the vendor does
+    not say.
+    """
+
+    id: str
+    label: str
+    current: bool = False
+    online: bool | None = None
 
 
 class PtzPreset(NamedTuple):
@@ -357,6 +405,22 @@ class PinCode:
 
 
 @dataclass(frozen=True, slots=True)
+class CardInfo:
+    """A camera's memory card: sizes in gigabytes (10^9 bytes); None where unknown."""
+
+    free_gb: float | None = None
+    total_gb: float | None = None
+
+    @property
+    def used_percent(self) -> float | None:
+        """Return how full the card is, in percent (one decimal); None where unknown."""
+        if self.free_gb is None or not self.total_gb or self.total_gb <= 0:
+            return None
+        used = max(0.0, min(self.total_gb, self.total_gb - self.free_gb))
+        return round(100.0 * used / self.total_gb, 1)
+
+
+@dataclass(frozen=True, slots=True)
 class CameraStatus:
     """What is known about a camera right now; None means unknown."""
 
@@ -372,6 +436,18 @@ class CameraStatus:
     active: frozenset[str] | None = None
     """The event kinds going on now (e.g. ``motion``); set from the realtime feed, never
     by a poll. None for a camera without realtime events."""
+    archive_recording: bool | None = None
+    """With ARCHIVE_STATE: whether the archive records now."""
+    archive_start: datetime | None = None
+    """With ARCHIVE_STATE: the oldest moment the archive holds (timezone aware)."""
+    offline_reason: str | None = None
+    """With ``online=False``: why, as a plain lower-case word (``blocked``, …); Home
+    Assistant shows it translated where it knows the word, as it is otherwise."""
+    card: CardInfo | None = None
+    """With SD_CARD: the memory card; None when unknown or no card."""
+    boot_time: datetime | None = None
+    """With BOOT_TIME: when the camera last started (timezone-aware UTC), stable across
+    polls: it moves only when the camera restarted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,3 +547,7 @@ class MediaLocation:
     url: str = field(repr=False)
     mime_type: str = "video/mp4"
     headers: dict[str, str] = field(default_factory=dict, repr=False)
+    stream: StreamKind | None = None
+    """None: `url` is a file the proxy streams as it is. `StreamKind.HLS`: `url` is an HLS
+    playlist (with a token in it, or in its segments' URIs); Home Assistant's side plays it
+    in the browser without ever showing the URL. The client gives a fresh link each call."""
