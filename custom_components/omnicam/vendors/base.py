@@ -268,6 +268,7 @@ class VendorClient(ABC):
 
         Called when the entry is removed (not on unload: a kept session survives a restart).
         """
+        return
 
     async def async_list_presets(self, camera_id: str) -> list[PtzPreset]:
         """With PTZ_PRESETS: return the camera's preset positions."""
