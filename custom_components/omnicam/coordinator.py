@@ -409,6 +409,12 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
     def _async_realtime(self, update: RealtimeUpdate) -> None:
         """Take one pushed update."""
         data = self.data
+        if update.cameras_changed and data is not None and not self._stopped:
+            LOGGER.debug("The camera list of %s changed; reading it again", self.config_entry.title)
+            self._cameras_read_at = dt_util.utc_from_timestamp(0)
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_request_refresh(), f"{DOMAIN} camera list"
+            )
         if data is None or update.camera_id not in data.cameras:
             return
         if update.status is not None:

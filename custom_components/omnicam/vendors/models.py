@@ -473,11 +473,16 @@ class CameraEvent:
 
 @dataclass(frozen=True, slots=True)
 class RealtimeUpdate:
-    """One message of a realtime feed: a camera's new status, or an event."""
+    """One message of a realtime feed: a camera's new status, or an event.
+
+    With `cameras_changed` the account's camera list changed (cameras added, removed,
+    permissions changed): it is read again at once; `camera_id` may then be empty.
+    """
 
     camera_id: str
     status: CameraStatus | None = None
     event: CameraEvent | None = None
+    cameras_changed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
