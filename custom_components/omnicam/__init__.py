@@ -12,7 +12,7 @@ from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
 from .access import async_ensure_media_key
-from .const import CONF_TIME_ZONE, CONF_VENDOR, DOMAIN
+from .const import CONF_TIME_ZONE, CONF_VENDOR, DOMAIN, LOGGER
 from .coordinator import (
     OmniCamConfigEntry,
     OmniCamCoordinator,
@@ -82,8 +82,32 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: OmniCamConfigEntry) -> bool:
-    """Unload the platforms; the coordinator stops with the entry."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Unload the platforms; the coordinator stops with the entry; the client closes."""
+    if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        return False
+    await entry.runtime_data.client.async_close()
+    return True
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: OmniCamConfigEntry) -> None:
+    """End the vendor session of a removed entry (kept across restarts, so ended only now).
+
+    The entry is unloaded already: a client is built from its data for the logout. A
+    failure is logged, never raised: the entry goes anyway.
+    """
+    vendor = VENDORS.get(entry.data.get(CONF_VENDOR, ""))
+    if vendor is None:
+        return
+    client = vendor.from_config(
+        async_get_clientsession(hass, verify_ssl=entry.data.get("verify_ssl", True)),
+        {CONF_TIME_ZONE: hass.config.time_zone, **entry.data, **entry.options},
+    )
+    try:
+        await client.async_logout()
+    except Exception as err:  # noqa: BLE001 - removing the entry must not fail
+        LOGGER.warning(
+            "%s: the vendor session was not ended: %s", entry.title, client.scrub(repr(err))
+        )
 
 
 async def async_remove_config_entry_device(

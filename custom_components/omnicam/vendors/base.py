@@ -311,6 +311,13 @@ class VendorClient(ABC):
         """With WEBRTC: make the camera use these STUN/TURN URLs."""
         raise NotSupported(f"setting ICE servers is not available for {self.vendor}")
 
+    async def async_close(self) -> None:
+        """End what the client holds for this run (a short-lived token); called on unload.
+
+        By default there is nothing to end. Never raises.
+        """
+        return
+
     def still_taken_at(self, camera_id: str) -> datetime | None:
         """Return when the last still served for the camera was captured; None if unknown."""
         return None
