@@ -2,8 +2,8 @@
 
 What goes on comes from the realtime feed: one binary sensor per event kind the camera
 reports (motion, person, vehicle, sound, line crossing, intrusion, video loss, tampering,
-alarm input). Each kind is mapped here once to its device class and name; vendors map
-their own event codes to kinds.
+alarm input, fire, face, licence plate, counting). Each kind is mapped here once to its
+device class and name; vendors map their own event codes to kinds.
 """
 
 from __future__ import annotations
@@ -62,6 +62,10 @@ EVENT_SENSORS: dict[EventKind, OmniCamBinarySensorDescription] = {
         _event(EventKind.TAMPERING, BinarySensorDeviceClass.TAMPER),
         _event(EventKind.VIDEO_LOSS, BinarySensorDeviceClass.PROBLEM, "video_loss"),
         _event(EventKind.ALARM_INPUT, BinarySensorDeviceClass.SAFETY, "alarm_input"),
+        _event(EventKind.FIRE, BinarySensorDeviceClass.SMOKE, "fire"),
+        _event(EventKind.FACE, None, "face"),
+        _event(EventKind.LICENSE_PLATE, None, "license_plate"),
+        _event(EventKind.COUNTING, BinarySensorDeviceClass.OCCUPANCY, "counting"),
     )
 }
 """Every kind that is a state, once: a doorbell ring is a moment (the doorbell event
@@ -90,6 +94,13 @@ BINARY_SENSORS: tuple[OmniCamBinarySensorDescription, ...] = (
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         capability=Capability.ONLINE_STATE,
         value_fn=lambda status: status.online,
+    ),
+    OmniCamBinarySensorDescription(
+        key="archive_recording",
+        translation_key="archive_recording",
+        device_class=BinarySensorDeviceClass.RUNNING,
+        capability=Capability.ARCHIVE_STATE,
+        value_fn=lambda status: status.archive_recording,
     ),
     OmniCamBinarySensorDescription(
         key="live",
@@ -130,3 +141,13 @@ class OmniCamBinarySensor(OmniCamEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """Return the value from the camera's status."""
         return self.entity_description.value_fn(self.status)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, str] | None:
+        """Return why the camera is offline, when it is and the vendor says why."""
+        if self.entity_description.key != "online":
+            return None
+        status = self.status
+        if status.online is not False or not status.offline_reason:
+            return None
+        return {"offline_reason": status.offline_reason}

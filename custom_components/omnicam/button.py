@@ -1,4 +1,8 @@
-"""Buttons: PTZ moves, PTZ stop, recording an event, and capturing a still."""
+"""Buttons: PTZ moves, PTZ stop and home, recording an event, a mark, and capturing a still.
+
+A camera whose PTZ moves are steps of its own size (`Capability.PTZ_STEPS`) has no stop
+to send: it gets no stop button.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,13 @@ from dataclasses import dataclass
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import OmniCamConfigEntry
+from .coordinator import OmniCamConfigEntry, OmniCamCoordinator
 from .entity import OmniCamEntity, async_add_described_entities
 from .vendors.base import VendorClient
-from .vendors.models import Capability, PtzDirection
+from .vendors.models import Camera, Capability, PtzDirection
 
 PARALLEL_UPDATES = 1
 
@@ -23,6 +28,8 @@ class OmniCamButtonDescription(ButtonEntityDescription):
 
     capability: Capability
     press_fn: Callable[[VendorClient, str], Awaitable[None]]
+    unless: Capability | None = None
+    """No button for a camera that has this capability."""
 
 
 def _ptz(direction: PtzDirection) -> OmniCamButtonDescription:
@@ -41,6 +48,19 @@ BUTTONS: tuple[OmniCamButtonDescription, ...] = (
         translation_key="ptz_stop",
         capability=Capability.PTZ,
         press_fn=lambda client, cid: client.async_ptz_stop(cid),
+        unless=Capability.PTZ_STEPS,
+    ),
+    OmniCamButtonDescription(
+        key="ptz_home",
+        translation_key="ptz_home",
+        capability=Capability.PTZ_HOME,
+        press_fn=lambda client, cid: client.async_ptz_home(cid),
+    ),
+    OmniCamButtonDescription(
+        key="mark",
+        translation_key="mark",
+        capability=Capability.MARK,
+        press_fn=lambda client, cid: client.async_create_mark(cid),
     ),
     OmniCamButtonDescription(
         key="record_event",
@@ -64,7 +84,14 @@ async def async_setup_entry(
 ) -> None:
     """Add the buttons each camera supports."""
 
-    async_add_described_entities(entry, async_add_entities, BUTTONS, OmniCamButton)
+    def button(
+        coordinator: OmniCamCoordinator, camera: Camera, description: OmniCamButtonDescription
+    ) -> Entity | None:
+        if description.unless is not None and camera.has(description.unless):
+            return None
+        return OmniCamButton(coordinator, camera, description)
+
+    async_add_described_entities(entry, async_add_entities, BUTTONS, button)
 
 
 class OmniCamButton(OmniCamEntity, ButtonEntity):

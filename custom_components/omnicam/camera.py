@@ -409,15 +409,22 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
             return image
 
     async def async_ptz_move(self, direction: str, duration: float) -> None:
-        """Move the camera for a number of seconds (the ``omnicam.ptz_move`` action)."""
+        """Move the camera for a number of seconds (the ``omnicam.ptz_move`` action).
+
+        A camera that moves by steps (`Capability.PTZ_STEPS`) makes one step, whatever the
+        duration.
+        """
         if not self.camera.may(Capability.PTZ):
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="ptz_not_supported",
                 translation_placeholders={"entity": self.entity_id},
             )
+        client = self.coordinator.client
+        if self.camera.has(Capability.PTZ_STEPS):
+            # Moves are steps of the camera's own size, with no stop: one step.
+            await self.async_command(client.async_ptz_step(self.camera_id, PtzDirection(direction)))
+            return
         await self.async_command(
-            self.coordinator.client.async_ptz_move(
-                self.camera_id, PtzDirection(direction), duration
-            )
+            client.async_ptz_move(self.camera_id, PtzDirection(direction), duration)
         )

@@ -18,11 +18,18 @@ address is written into the entry, which reloads, without asking. Any other pack
 new device: the user logs in, and a login that reaches a device already added (its serial,
 the entry's unique id) moves that entry instead. A stored login is only ever sent to the
 address a known MAC announced.
+
+A vendor that limits how many sessions a login may hold says so with `SessionLimit` and
+the open sessions: the flow shows them (step ``session_limit``), and logs in again with
+``replace_session`` set to the one the user chose to end. What the client learned at the
+login (`VendorClient.stored_config`: a kept session token, a client id) goes into the
+entry; ``replace_session`` never does. Reauth logs in afresh: the stored secrets
+(`VendorClient.stored_secrets`) of the refused login are not given to the new one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from functools import partial
 from typing import Any
 
@@ -43,6 +50,10 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -56,10 +67,27 @@ from .coordinator import device_identifier
 from .registry import async_rescope
 from .vendors import VENDORS
 from .vendors.base import VendorClient
-from .vendors.errors import AuthError, CannotConnect, OmniCamError
-from .vendors.models import Account, FieldType, FormField, LanDiscovery
+from .vendors.errors import (
+    AuthError,
+    CannotConnect,
+    CaptchaRequired,
+    ClientTooOld,
+    FieldErrors,
+    Maintenance,
+    OmniCamError,
+    RateLimited,
+    SessionLimit,
+    WrongServer,
+)
+from .vendors.models import Account, FieldType, FormField, LanDiscovery, VendorSession
 
 type VendorStep = Callable[[dict[str, Any] | None], Coroutine[Any, Any, ConfigFlowResult]]
+type Resume = Callable[[dict[str, Any]], Awaitable[ConfigFlowResult]]
+
+REPLACE_SESSION = "replace_session"
+"""Given to a client with the id of the session its login is to end (never stored)."""
+CONF_SESSION = "session"
+SESSION_LIMIT = "session_limit"
 
 _STEP_PREFIX = "async_step_"
 
@@ -121,6 +149,12 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
     _discovery: LanDiscovery
     _discovered: dict[str, Any]
     """A discovered device: its vendor, address and MAC, as they go into the entry."""
+    _sessions: tuple[VendorSession, ...] = ()
+    """The sessions a login found open when the vendor's limit was reached."""
+    _resume: Resume | None = None
+    """Submits the form again with more data (the session to end)."""
+    _placeholders: dict[str, str] | None = None
+    """What the last form's errors name (the server's own messages)."""
 
     def __getattr__(self, name: str) -> VendorStep:
         """Route ``async_step_<vendor>`` of every vendor to the one form step they share."""
@@ -155,14 +189,85 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
             return None, None, errors
         session = async_get_clientsession(self.hass, data.get("verify_ssl", True))
         client = vendor.from_config(session, data)
+        self._placeholders = None
         try:
             return client, await client.async_get_account(), {}
+        except SessionLimit as err:
+            if not err.sessions:
+                LOGGER.warning("The session limit was reached; no session was listed")
+                return None, None, {"base": SESSION_LIMIT}
+            self._sessions = err.sessions
+            return None, None, {"base": SESSION_LIMIT, CONF_SESSION: ""}
+        except FieldErrors as err:
+            return None, None, self._field_errors(client, vendor.form.fields, err)
         except OmniCamError as err:
             return None, None, {"base": _error_key(client, err)}
         except Exception as err:  # noqa: BLE001 - the form must say something
             # No traceback: its frames could hold the request and so the secret.
             LOGGER.error("Unexpected error while adding an account: %s", client.scrub(repr(err)))
             return None, None, {"base": "unknown"}
+
+    def _field_errors(
+        self, client: VendorClient, fields: Iterable[FormField], err: FieldErrors
+    ) -> dict[str, str]:
+        """Return the form errors of the fields the vendor refused, with its messages.
+
+        The fields the form has are marked; the messages (all of them) are shown at the
+        top of the form, where also a field the form does not have is reported.
+        """
+        keys = {field.key for field in fields}
+        LOGGER.info("The vendor refused the form: %s", client.scrub(str(err)))
+        self._placeholders = {
+            "server_message": client.scrub("; ".join(err.fields.values()) or str(err))
+        }
+        errors = {key: "field_refused" for key in err.fields if key in keys}
+        errors["base"] = "server_refused"
+        return errors
+
+    def _needs_session(self, errors: Mapping[str, str], resume: Resume) -> bool:
+        """Tell whether a login met the session limit; remember how to go on."""
+        if CONF_SESSION not in errors:
+            return False
+        self._resume = resume
+        return True
+
+    async def async_step_session_limit(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Let the user end one of the login's sessions, then log in in its place."""
+        if user_input is not None and self._resume is not None:
+            chosen = user_input[CONF_SESSION]
+            if any(session.id == chosen for session in self._sessions):
+                return await self._resume({REPLACE_SESSION: chosen})
+        options = [
+            SelectOptionDict(value=session.id, label=session.label) for session in self._sessions
+        ]
+        return self.async_show_form(
+            step_id=SESSION_LIMIT,
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_SESSION): SelectSelector(
+                        SelectSelectorConfig(options=options, mode=SelectSelectorMode.LIST)
+                    )
+                }
+            ),
+        )
+
+    def _form(
+        self,
+        step_id: str,
+        data_schema: vol.Schema,
+        errors: dict[str, str],
+        description_placeholders: dict[str, str] | None = None,
+    ) -> ConfigFlowResult:
+        """Show a form again, with the server's messages its errors name."""
+        placeholders = (description_placeholders or {}) | (self._placeholders or {})
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=data_schema,
+            errors=errors,
+            description_placeholders=placeholders or None,
+        )
 
     async def _async_vendor_step(
         self, vendor: str, user_input: dict[str, Any] | None
@@ -176,17 +281,25 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._async_abort_entries_match(
                     {key: data.get(key) for key in form.identity} | {CONF_VENDOR: vendor}
                 )
-                _, account, errors = await self._async_validate(data)
-                if account is not None:
+                client, account, errors = await self._async_validate(data)
+                if client is not None and account is not None:
                     await self.async_set_unique_id(account.unique_id)
                     self._abort_if_unique_id_configured()
-                    return self.async_create_entry(title=self._new_title(account.title), data=data)
+                    return self.async_create_entry(
+                        title=self._new_title(account.title), data=_entry_data(data, client)
+                    )
             except AbortFlow as err:  # in the vendor's words
                 raise AbortFlow(form.errors.get(err.reason, err.reason)) from None
-        return self.async_show_form(
-            step_id=vendor,
-            data_schema=self.add_suggested_values_to_schema(form_schema(form.fields), user_input),
-            errors=errors,
+            entered = {k: v for k, v in user_input.items() if k != REPLACE_SESSION}
+            if self._needs_session(
+                errors, lambda extra: self._async_vendor_step(vendor, entered | extra)
+            ):
+                return await self.async_step_session_limit()
+            user_input = entered
+        return self._form(
+            vendor,
+            self.add_suggested_values_to_schema(form_schema(form.fields), user_input),
+            _shown(errors),
         )
 
     def _new_title(self, title: str) -> str:
@@ -263,8 +376,15 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
             data = {**discovered, **user_input}
             if data[host] != discovered[host]:
                 del data[self._discovery.macs]  # another address: not the device seen
-            _, account, errors = await self._async_validate(data)
-            if account is not None:
+            client, account, errors = await self._async_validate(data)
+            entered = {k: v for k, v in user_input.items() if k != REPLACE_SESSION}
+            if self._needs_session(
+                errors, lambda extra: self.async_step_discovery_confirm(entered | extra)
+            ):
+                return await self.async_step_session_limit()
+            user_input = entered
+            if client is not None and account is not None:
+                data = _entry_data(data, client)
                 await self.async_set_unique_id(account.unique_id, raise_on_progress=False)
                 try:
                     # A device already added (its MAC was not known): it moves here.
@@ -274,16 +394,13 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
                 except AbortFlow as err:  # in the vendor's words
                     raise AbortFlow(form.errors.get(err.reason, err.reason)) from None
                 return self.async_create_entry(title=self._new_title(account.title), data=data)
-        return self.async_show_form(
-            step_id="discovery_confirm",
-            data_schema=self.add_suggested_values_to_schema(
+        return self._form(
+            "discovery_confirm",
+            self.add_suggested_values_to_schema(
                 form_schema(form.fields), user_input or {host: discovered[host]}
             ),
-            errors=errors,
-            description_placeholders={
-                "name": self.context["title_placeholders"]["name"],
-                "host": discovered[host],
-            },
+            _shown(errors),
+            {"name": self.context["title_placeholders"]["name"], "host": discovered[host]},
         )
 
     def _entry(self) -> ConfigEntry:
@@ -324,24 +441,32 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {**entry.data, **user_input}
+            vendor = VENDORS[entry.data[CONF_VENDOR]]
+            kept: Mapping[str, Any] = entry.data
+            if self.source == SOURCE_REAUTH:
+                # The login was refused: log in afresh, not with its session.
+                kept = {k: v for k, v in kept.items() if k not in vendor.stored_secrets}
+            data = {**kept, **user_input}
             client, account, errors = await self._async_validate(data)
+            entered = {k: v for k, v in user_input.items() if k != REPLACE_SESSION}
+            if self._needs_session(
+                errors,
+                lambda extra: self._async_update_entry(step_id, entered | extra, schema),
+            ):
+                return await self.async_step_session_limit()
             if client is not None and account is not None:
+                data = _entry_data(data, client)
                 await self.async_set_unique_id(account.unique_id, raise_on_progress=False)
-                vendor = VENDORS[entry.data[CONF_VENDOR]]
                 if not vendor.unique_id_from_secret or account.unique_id == entry.unique_id:
-                    self._abort_if_unique_id_mismatch(reason="wrong_account")
+                    self._abort_if_unique_id_mismatch(
+                        reason=vendor.form.errors.get("wrong_account", "wrong_account")
+                    )
                     return self.async_update_reload_and_abort(entry, data=data)
                 try:
                     return await self._async_move_to_unique_id(entry, client, account, data)
                 except OmniCamError as err:
                     errors = {"base": _error_key(client, err)}
-        return self.async_show_form(
-            step_id=step_id,
-            data_schema=schema,
-            errors=errors,
-            description_placeholders={"account": entry.title},
-        )
+        return self._form(step_id, schema, _shown(errors), {"account": entry.title})
 
     async def _async_move_to_unique_id(
         self,
@@ -383,12 +508,34 @@ def _error_key(client: VendorClient, err: OmniCamError) -> str:
     return client.form.errors.get(key, key)
 
 
+def _entry_data(data: Mapping[str, Any], client: VendorClient) -> dict[str, Any]:
+    """Return what goes into the entry: the form's data and what the login taught the client."""
+    stored = {k: v for k, v in data.items() if k != REPLACE_SESSION}
+    return stored | client.stored_config()
+
+
+def _shown(errors: dict[str, str]) -> dict[str, str]:
+    """Return the errors a form shows (not the marker of a session limit to choose from)."""
+    return {key: value for key, value in errors.items() if key != CONF_SESSION}
+
+
 def _shared_error_key(client: VendorClient, err: OmniCamError) -> str:
     """Return the form error every vendor shares for a vendor error."""
+    if isinstance(err, CaptchaRequired):
+        return "captcha_required"
     if isinstance(err, AuthError):
         return "invalid_auth"
+    if isinstance(err, Maintenance):
+        return "maintenance"
+    if isinstance(err, RateLimited):
+        return "rate_limited"
     if isinstance(err, CannotConnect):
         return "cannot_connect"
+    if isinstance(err, ClientTooOld):
+        return "client_too_old"
+    if isinstance(err, WrongServer):
+        LOGGER.warning("Not the vendor's server: %s", client.scrub(str(err)))
+        return "wrong_server"
     LOGGER.warning("Unexpected answer while adding an account: %s", client.scrub(str(err)))
     return "bad_response"
 

@@ -39,7 +39,14 @@ from .const import (
     SAFETY_POLL_INTERVAL,
 )
 from .devices import device_by_identifier, remove_from_entry
-from .vendors.errors import AuthError, OmniCamError
+from .vendors.errors import (
+    AuthError,
+    CaptchaRequired,
+    ClientTooOld,
+    Maintenance,
+    OmniCamError,
+    RateLimited,
+)
 from .vendors.models import (
     Camera,
     CameraEvent,
@@ -106,6 +113,21 @@ def parent_identifier(entry: ConfigEntry, parent: ParentDevice) -> tuple[str, st
 def event_signal(entry_id: str, camera_id: str) -> str:
     """Return the dispatcher signal that carries a camera's events."""
     return f"{DOMAIN}_{entry_id}_event_{camera_id}"
+
+
+def _update_failed_key(err: OmniCamError) -> str:
+    """Return why a poll failed, as a translation key: a server's pause is no failure of ours.
+
+    Maintenance and rate limits are waited out (Home Assistant retries, never asks for a
+    login); a server that refuses this client's version says so.
+    """
+    if isinstance(err, Maintenance):
+        return "maintenance"
+    if isinstance(err, RateLimited):
+        return "rate_limited"
+    if isinstance(err, ClientTooOld):
+        return "client_too_old"
+    return "update_failed"
 
 
 @dataclass(slots=True)
@@ -255,7 +277,10 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
             status = await self.client.async_get_status(list(cameras.values()))
         except AuthError as err:
             raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
+                translation_domain=DOMAIN,
+                translation_key="captcha_required"
+                if isinstance(err, CaptchaRequired)
+                else "invalid_auth",
             ) from err
         except OmniCamError as err:
             error = self.client.scrub(str(err))
@@ -263,7 +288,7 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
                 return kept
             raise UpdateFailed(
                 translation_domain=DOMAIN,
-                translation_key="update_failed",
+                translation_key=_update_failed_key(err),
                 translation_placeholders={"error": error},
             ) from err
         if self._poll_failing:

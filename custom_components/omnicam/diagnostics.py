@@ -8,6 +8,7 @@ from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import (
+    CONF_ACCESS_TOKEN,
     CONF_API_KEY,
     CONF_EMAIL,
     CONF_PASSWORD,
@@ -27,9 +28,14 @@ TO_REDACT = {
     CONF_USERNAME,
     CONF_EMAIL,
     CONF_MEDIA_KEY,
+    CONF_ACCESS_TOKEN,
+    "client_uuid",
     "codes",
     "macs",
 }
+"""Keys never shown. Besides secrets: the login's name (the title may show it), the MACs,
+and the client id a server knows this installation by (``client_uuid``): not a secret,
+but it names this Home Assistant to the server."""
 
 
 async def async_get_config_entry_diagnostics(
@@ -40,10 +46,11 @@ async def async_get_config_entry_diagnostics(
     coordinator = runtime.coordinator
     data = coordinator.data
     client = runtime.client
+    to_redact = TO_REDACT | set(client.stored_secrets)
     dump = {
         "entry": {
             "title": entry.title,
-            "data": async_redact_data(dict(entry.data), TO_REDACT),
+            "data": async_redact_data(dict(entry.data), to_redact),
         },
         "coordinator": {
             "last_update_success": coordinator.last_update_success,
@@ -55,12 +62,12 @@ async def async_get_config_entry_diagnostics(
         "feeds": coordinator.feed_summary(),
         "cameras": {
             camera_id: {
-                "camera": async_redact_data(asdict(camera), TO_REDACT)
+                "camera": async_redact_data(asdict(camera), to_redact)
                 | {
                     "capabilities": sorted(camera.capabilities),
                     "maybe": sorted(camera.maybe),
                 },
-                "status": async_redact_data(asdict(data.status[camera_id]), TO_REDACT)
+                "status": async_redact_data(asdict(data.status[camera_id]), to_redact)
                 if camera_id in data.status
                 else None,
             }

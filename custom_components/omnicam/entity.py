@@ -169,16 +169,20 @@ def async_add_described_entities[D: _NeedsCapability](
     entry: OmniCamConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     descriptions: Iterable[D],
-    entity: Callable[[OmniCamCoordinator, Camera, D], Entity],
+    entity: Callable[[OmniCamCoordinator, Camera, D], Entity | None],
 ) -> None:
-    """Add an entity per description whose capability a camera has (or may have)."""
+    """Add an entity per description whose capability a camera has (or may have).
+
+    `entity` may return None: no entity of that description for that camera.
+    """
     descriptions = tuple(descriptions)
 
     def build(coordinator: OmniCamCoordinator, camera: Camera) -> list[Entity]:
         return [
-            entity(coordinator, camera, description)
+            built
             for description in descriptions
             if camera.may(description.capability)
+            and (built := entity(coordinator, camera, description)) is not None
         ]
 
     async_add_camera_entities(entry, async_add_entities, build)
