@@ -28,6 +28,7 @@ from tests.deprecations import DeprecationCatcher, deprecation_lines
 from tests.simulators.aipix import AipixSimulator
 from tests.simulators.amcrest import AmcrestSimulator
 from tests.simulators.ipcamlive import IPCamLiveSimulator
+from tests.simulators.opencamera import OpenCameraSimulator
 from tests.simulators.videoloft import VideoloftSimulator
 
 
@@ -258,6 +259,40 @@ async def setup_amcrest(hass: HomeAssistant, sim: AmcrestSimulator) -> MockConfi
     coordinator = coordinator_of(entry)
     await wait_for(lambda: all(feed.connected for feed in coordinator.feeds.values()))
     return entry
+
+
+@pytest.fixture
+async def opencamera_sim(socket_enabled: None) -> AsyncGenerator[OpenCameraSimulator]:
+    """Run an OpenCamera simulator as the real opencamd daemon: only live sessions work."""
+    sim = OpenCameraSimulator(mode="daemon")
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+@pytest.fixture
+async def opencamera_full_sim(socket_enabled: None) -> AsyncGenerator[OpenCameraSimulator]:
+    """Run an OpenCamera simulator with the full API (token, device, system, VOD)."""
+    sim = OpenCameraSimulator(mode="full")
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+def opencamera_entry(sim: OpenCameraSimulator, **data: object) -> MockConfigEntry:
+    """Return a config entry for the simulated OpenCamera (unique id: uuid, else address)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"OpenCamera ({sim.host})",
+        unique_id=sim.uuid if sim.mode == "full" else sim.url,
+        data={
+            "vendor": "opencamera",
+            "url": sim.url,
+            "username": sim.username,
+            "password": sim.password,
+        }
+        | data,
+    )
 
 
 @pytest.fixture
