@@ -366,3 +366,43 @@ async def test_pusher(aipix_sim: AipixSimulator, http: aiohttp.ClientSession) ->
             aiohttp.WSMsgType.CLOSED,
             aiohttp.WSMsgType.ERROR,
         )
+
+
+async def test_tls_and_uuid_video(http: aiohttp.ClientSession) -> None:
+    """tls serves a self-signed certificate (wss too); 25.06 video links on both paths."""
+    sim = AipixSimulator(tls=True)
+    await sim.start()
+    try:
+        assert sim.url.startswith("https://")
+        with pytest.raises(aiohttp.ClientConnectorCertificateError):
+            await http.get(f"{sim.url}/api/v1/static/basic")
+        async with http.post(
+            f"{sim.url}/api/v1/token",
+            json={"login": sim.login, "password": sim.password},
+            ssl=False,
+        ) as resp:
+            auth = {"Authorization": f"Bearer {(await resp.json())['access_token']}"}
+        cam = next(iter(sim.cameras.values()))
+        for path in ("/api/v1/cameras/video", "/api/v1/billing/cameras/video"):
+            async with http.post(
+                f"{sim.url}{path}",
+                json={"cameras": [{"uuid": cam.uuid, "stream_type": "low"}], "ttl": "1"},
+                headers=auth,
+                ssl=False,
+            ) as resp:
+                [link] = await resp.json()
+            assert link["url"].startswith("https://")
+            async with http.get(link["url"], ssl=False) as resp:
+                assert resp.status == 200
+        sim.expire_links()
+        async with http.get(link["url"], ssl=False) as resp:
+            assert resp.status == 403
+        async with http.get(f"{sim.url}/api/v1/wsurl", headers=auth, ssl=False) as resp:
+            info = await resp.json()
+        assert info["ws_url"].startswith("wss://")
+        assert info["is_encrypted"] is True
+        ws_url = f"wss://{sim.host}/pusher/app/{sim.app_key}"
+        async with http.ws_connect(ws_url, ssl=False) as ws:
+            assert (await ws.receive_json())["event"] == "pusher:connection_established"
+    finally:
+        await sim.stop()

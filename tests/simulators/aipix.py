@@ -984,7 +984,12 @@ class AipixSimulator:
 
     # -- cameras -------------------------------------------------------------------------
 
-    def _page(self, request: web.Request, items: list[Any]) -> web.Response:
+    def _page(
+        self,
+        request: web.Request,
+        items: list[Any],
+        render: Callable[[list[Any]], list[Any]] | None = None,
+    ) -> web.Response:
         query = request.query
         try:
             page = max(1, int(query.get("page", "1")))
@@ -994,6 +999,8 @@ class AipixSimulator:
         total = len(items)
         last_page = max(1, -(-total // per_page))
         chunk = items[(page - 1) * per_page : page * per_page]
+        if render is not None:
+            chunk = render(chunk)
         path = f"{self._base(request)}{request.path}"
 
         def link(number: int | None) -> str | None:
@@ -1039,7 +1046,7 @@ class AipixSimulator:
             cams = [c for c in cams if search.lower() in c.name.lower()]
         if exclude := query.getall("exclude_ids[]", []):
             cams = [c for c in cams if str(c.id) not in exclude]
-        return self._page(request, self._objects(cams))
+        return self._page(request, cams, self._objects)
 
     async def _flat_tree(self, request: web.Request) -> web.Response:
         if self._session(request) is None:
