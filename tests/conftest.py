@@ -280,11 +280,11 @@ async def opencamera_full_sim(socket_enabled: None) -> AsyncGenerator[OpenCamera
 
 
 def opencamera_entry(sim: OpenCameraSimulator, **data: object) -> MockConfigEntry:
-    """Return a config entry for the simulated OpenCamera (unique id: uuid, else address)."""
+    """Return a config entry for the simulated OpenCamera (unique id: uuid, else host:port)."""
     return MockConfigEntry(
         domain=DOMAIN,
-        title=f"OpenCamera ({sim.host})",
-        unique_id=sim.uuid if sim.mode == "full" else sim.url,
+        title=f"OpenCamera {sim.host}:{sim.port}",
+        unique_id=sim.uuid if sim.mode == "full" else f"{sim.host}:{sim.port}",
         data={
             "vendor": "opencamera",
             "url": sim.url,
