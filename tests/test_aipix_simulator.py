@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 import io
 import json
@@ -406,3 +407,24 @@ async def test_tls_and_uuid_video(http: aiohttp.ClientSession) -> None:
             assert (await ws.receive_json())["event"] == "pusher:connection_established"
     finally:
         await sim.stop()
+
+
+async def test_rtsp_link(aipix_sim: AipixSimulator, http: aiohttp.ClientSession) -> None:
+    """An RTSP link plays H.264 with its token; a wrong token is refused."""
+    auth = await token_of(http, aipix_sim)
+    cam = next(iter(aipix_sim.cameras.values()))
+    status, links = await get(
+        http, f"{aipix_sim.url}/api/v1/cameras/{cam.id}/streams", auth, type="low", source="rtsp"
+    )
+    assert status == 200
+    assert links["url"].startswith("rtsp://")
+
+    def first_frame(url: str) -> str:
+        with av.open(url, "r", options={"rtsp_transport": "tcp"}, timeout=5) as container:
+            frame = next(container.decode(video=0))
+            return f"{frame.width}x{frame.height}"
+
+    loop = asyncio.get_running_loop()
+    assert await loop.run_in_executor(None, first_frame, links["url"]) == "320x180"
+    with pytest.raises(av.error.HTTPNotFoundError):
+        await loop.run_in_executor(None, first_frame, links["url"].replace("token=", "token=x"))

@@ -80,12 +80,14 @@ import json
 import secrets
 import time
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 import uuid as uuidlib
 
 from aiohttp import web
 
 from .media import SEGMENT_SECONDS, snapshot_jpeg, ts_segment
 from .pusher import PusherServer
+from .rtsp import RtspServer
 
 RELEASES = ("23.09", "23.12", "24.03", "24.09", "24.12", "25.06")
 """The releases the simulator knows, oldest first."""
@@ -307,6 +309,44 @@ class _Link:
     duration: float = 0.0
 
 
+class _Rtsp(RtspServer):
+    """The media server's RTSP side: ``/live/{camera}/{stream}?token=`` links."""
+
+    def __init__(self, sim: AipixSimulator) -> None:
+        super().__init__(serial="aipix", credentials=lambda: ("", ""), channels=1)
+        self.sim = sim
+
+    def _authorized(self, method: str, header: str) -> bool:
+        return True  # the link's token is the credential
+
+    def _answer(
+        self, method: str, target: str, headers: dict[str, str], session: str
+    ) -> tuple[str, dict[str, str], bytes]:
+        if method == "OPTIONS":
+            return super()._answer(method, target, headers, session)
+        url = urlsplit(target.split("/trackID=", maxsplit=1)[0].rstrip("/"))
+        parts = url.path.strip("/").split("/")
+        token = parse_qs(url.query).get("token", [""])[0]
+        link = self.sim._links.get(token)
+        if (
+            len(parts) != 3
+            or parts[0] != "live"
+            or link is None
+            or link.kind != "rtsp"
+            or str(link.camera_id) != parts[1]
+        ):
+            return "404 Not Found", {}, b""
+        if link.expires < time.time():
+            return "403 Forbidden", {}, b""
+        track = "/trackID=0" if "/trackID=" in target else ""
+        status, extra, body = super()._answer(
+            method, f"/cam/realmonitor?channel=1&subtype=0{track}", headers, session
+        )
+        if "Content-Base" in extra:
+            extra["Content-Base"] = f"{target.rstrip('/')}/"
+        return status, extra, body
+
+
 def _fault_body(status: int) -> dict[str, Any]:
     messages = {
         401: "Unauthenticated.",
@@ -393,6 +433,8 @@ class AipixSimulator:
         self._host = "127.0.0.1"
         self.links_minted: Counter[int] = Counter()
         """Links minted per camera id (live, archive, preview)."""
+        self.rtsp = _Rtsp(self)
+        """The RTSP side of the media server (``source=rtsp`` links)."""
         self.app = web.Application(middlewares=[self._middleware])
         self._routes()
 
@@ -406,12 +448,14 @@ class AipixSimulator:
         await site.start()
         self._port = int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
         self._host = host
+        await self.rtsp.start(host)
         return self.url
 
     async def stop(self) -> None:
         """Stop serving."""
         self.fail.clear()
         self.pusher.drop_all()
+        await self.rtsp.stop()
         if self._runner:
             await self._runner.cleanup()
             self._runner = None
@@ -797,6 +841,11 @@ class AipixSimulator:
         self._links[token] = _Link(kind, cam.id, stream, expires, start, duration)
         self.links_minted[cam.id] += 1
         base = f"{self._base(request)}/media/{server}"
+        if kind == "rtsp":
+            return (
+                f"rtsp://{self._host}:{self.rtsp.port}/live/{cam.id}/{stream}?token={token}",
+                expires,
+            )
         if kind == "live":
             return f"{base}/live/{cam.id}/{stream}/index.m3u8?token={token}", expires
         if kind == "archive":
@@ -1126,13 +1175,9 @@ class AipixSimulator:
             return self._invalid({"camera": "The camera is blocked"}, 403)
         stream = kind if kind in cam.streams else cam.streams[0]
         self._forget_expired_links()
-        if source == "rtsp":
-            token = secrets.token_urlsafe(24)
-            self.links_minted[cam.id] += 1
-            url = f"rtsp://{self._host}:8554/live/{cam.id}/{stream}?token={token}"
-            return web.json_response({"url": url, "fallback_url": url})
-        url, _ = self._mint(request, "live", cam, stream, ttl=self.link_ttl)
-        fallback, _ = self._mint(request, "live", cam, stream, ttl=self.link_ttl, server="fallback")
+        kind = "rtsp" if source == "rtsp" else "live"
+        url, _ = self._mint(request, kind, cam, stream, ttl=self.link_ttl)
+        fallback, _ = self._mint(request, kind, cam, stream, ttl=self.link_ttl, server="fallback")
         return web.json_response({"url": url, "fallback_url": fallback})
 
     async def _archive(self, request: web.Request) -> web.Response:
@@ -1265,7 +1310,8 @@ class AipixSimulator:
                     duration=cam.archive_end(start) - start,
                 )
             else:
-                url, expires = self._mint(request, "live", cam, stream, ttl=ttl)
+                kind = "rtsp" if body.get("source") == "rtsp" else "live"
+                url, expires = self._mint(request, kind, cam, stream, ttl=ttl)
             row: dict[str, Any] = {
                 "uuid": cam.uuid,
                 "url": url,
