@@ -422,7 +422,7 @@ async def test_rtsp_link(aipix_sim: AipixSimulator, http: aiohttp.ClientSession)
     def first_frame(url: str) -> str:
         with av.open(url, "r", options={"rtsp_transport": "tcp"}, timeout=5) as container:
             frame = next(container.decode(video=0))
-            return f"{frame.width}x{frame.height}"
+        return f"{frame.width}x{frame.height}"
 
     loop = asyncio.get_running_loop()
     assert await loop.run_in_executor(None, first_frame, links["url"]) == "320x180"
