@@ -22,7 +22,13 @@ from .coordinator import (
 from .registry import MINOR_VERSION, async_migrate_ids
 from .services import async_setup_services
 from .vendors import VENDORS
-from .views import LIVE_RELAYS, OmniCamLiveView, OmniCamMediaView, OmniCamThumbnailView
+from .views import (
+    LIVE_RELAYS,
+    OmniCamHlsView,
+    OmniCamLiveView,
+    OmniCamMediaView,
+    OmniCamThumbnailView,
+)
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -42,6 +48,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hass.http.register_view(OmniCamMediaView(hass))
     hass.http.register_view(OmniCamThumbnailView(hass))
     hass.http.register_view(OmniCamLiveView(hass))
+    hass.http.register_view(OmniCamHlsView(hass))
     hass.data[LIVE_RELAYS] = {}
     async_setup_services(hass)
     return True

@@ -37,3 +37,10 @@ LIVE_URL: Final = "/api/omnicam/live/{key}/{path:.+}"
 stream session, dead once nobody read it for `LIVE_KEY_IDLE_SECONDS`."""
 LIVE_KEY_IDLE_SECONDS: Final = 120.0
 THUMBNAIL_URL: Final = "/api/omnicam/thumbnail/{entry_id}/{camera_id}/{kind}/{signature}/{item_id}"
+HLS_URL: Final = "/api/omnicam/hls/{playback}/{index}"
+"""A playlist or segment of a recorded HLS item: `playback` names the playlist the proxy
+fetched for one user, `index` one of the URIs in it; every such path is signed."""
+HLS_PLAYBACK_SECONDS: Final = 4 * 3600.0
+"""How long a played HLS item's paths stay valid after the playlist was served."""
+HLS_LOCATION_CACHE_SECONDS: Final = 30.0
+"""How long a link to an HLS item (with its short-lived token) is used again."""

@@ -1,4 +1,4 @@
-"""Media browser: account → camera → recordings by day / time-lapse / events → item.
+"""Media browser: account → camera → recordings, archive, events, marks, time-lapse → item.
 
 Identifiers are ``entry_id[/camera_id[/kind[/day]]]`` for folders (for events the last
 part is the vendor's cursor of an older page: events are listed 20 at a time, newest
@@ -7,7 +7,13 @@ first, with a folder of older ones at the end), and
 access.py) proves the entry listed that item for that camera, so an identifier cannot name
 a file the vendor did not list. Playing resolves to the
 integration's proxy path, which Home Assistant signs for the user who asked; thumbnails are
-proxied too.
+proxied too. Resolving asks the vendor where the item is (remembered for the proxy's
+request that follows), so an item that is gone says so in words; an HLS item (an archive
+link) resolves as a playlist, which the proxy rewrites (see views.py).
+
+The archive (`MediaKind.ARCHIVE`) is always listed by day: from the day the camera's
+archive starts (`CameraStatus.archive_start`) when it is known, else `media_days` days back.
+Marks are listed as events are, page by page.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from .access import media_signature, media_signature_valid
 from .const import DOMAIN
 from .coordinator import OmniCamConfigEntry
 from .remux import DAV_MIME
-from .vendors.errors import OmniCamError
+from .vendors.errors import NotFound, NotSupported, OmniCamError
 from .vendors.models import (
     Camera,
     Capability,
@@ -45,27 +51,42 @@ from .vendors.models import (
     MediaPage,
     RecordedItem,
     RecordingCause,
+    StreamKind,
 )
-from .views import media_path, thumbnail_path
+from .views import async_media_location, media_path, thumbnail_path
 
 KIND_CAPABILITY = {
     MediaKind.RECORDING: Capability.RECORDINGS,
     MediaKind.TIMELAPSE: Capability.TIMELAPSE,
     MediaKind.EVENT: Capability.EVENTS,
+    MediaKind.ARCHIVE: Capability.ARCHIVE,
+    MediaKind.MARK: Capability.MARKS,
 }
 ITEM = "item"
 OLDER_EVENTS = "older_events"
+OLDER_MARKS = "older_marks"
 NOT_PLAYABLE = "not_playable"
 FOLDER_WORDS = {
     MediaKind.RECORDING.value: "Recordings",
+    MediaKind.ARCHIVE.value: "Archive",
     MediaKind.TIMELAPSE.value: "Time-lapse",
     MediaKind.EVENT.value: "Events",
+    MediaKind.MARK.value: "Marks",
     OLDER_EVENTS: "Older events",
+    OLDER_MARKS: "Older marks",
     NOT_PLAYABLE: "not playable in the browser",
 }
 """The Media browser's own words in English (translated under ``selector.media_browser``)."""
 DAY_KINDS = (MediaKind.RECORDING, MediaKind.EVENT)
-PLAYABLE = frozenset({"video/mp4", "application/vnd.apple.mpegurl", DAV_MIME})
+"""Listed by day when the vendor says how many days (`media_days`); the archive always is."""
+PAGED_KINDS = {MediaKind.EVENT: OLDER_EVENTS, MediaKind.MARK: OLDER_MARKS}
+"""Listed page by page otherwise, with a folder of older ones."""
+ARCHIVE_DAYS_MAX = 366
+HLS_MIME = "application/x-mpegURL"
+"""What Home Assistant's frontend plays with its HLS player."""
+PLAYABLE = frozenset(
+    {"video/mp4", "application/vnd.apple.mpegurl", HLS_MIME, "application/x-mpegurl", DAV_MIME}
+)
 """What a browser plays (DAV once the proxy remuxed it to MP4); others are only listed."""
 
 
@@ -247,7 +268,25 @@ class OmniCamMediaSource(MediaSource):
             raise unresolvable from err
         if not media_signature_valid(entry, camera_id, kind.value, item_id, signature):
             raise unresolvable
-        return PlayMedia(media_path(entry, camera_id, kind, item_id), "video/mp4")
+        client = entry.runtime_data.client
+        try:
+            location = await async_media_location(entry, camera_id, kind, item_id)
+        except NotFound as err:
+            raise Unresolvable(translation_domain=DOMAIN, translation_key="media_gone") from err
+        except NotSupported as err:
+            raise Unresolvable(
+                translation_domain=DOMAIN,
+                translation_key="media_refused",
+                translation_placeholders={"error": client.scrub(str(err))},
+            ) from err
+        except OmniCamError as err:
+            raise Unresolvable(
+                translation_domain=DOMAIN,
+                translation_key="media_failed",
+                translation_placeholders={"error": client.scrub(str(err))},
+            ) from err
+        mime = HLS_MIME if location.stream is StreamKind.HLS else "video/mp4"
+        return PlayMedia(media_path(entry, camera_id, kind, item_id), mime)
 
     async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
         """Browse accounts, cameras, kinds, days and items."""
@@ -262,10 +301,12 @@ class OmniCamMediaSource(MediaSource):
         if len(parts) == 2:
             return self._camera_folder(entry, camera, words)
         kind = self._kind(camera, parts[2])
-        if entry.runtime_data.client.media_days and kind in DAY_KINDS:
+        if kind is MediaKind.ARCHIVE or (
+            entry.runtime_data.client.media_days and kind in DAY_KINDS
+        ):
             return await self._by_day(entry, camera, kind, parts, words)
-        if kind is MediaKind.EVENT and len(parts) <= 4:
-            return await self._event_page(entry, camera, parts, words)
+        if kind in PAGED_KINDS and len(parts) <= 4:
+            return await self._page(entry, camera, kind, parts, words)
         try:
             items = await entry.runtime_data.client.async_list_media(camera.id, kind)
         except OmniCamError as err:
@@ -305,7 +346,7 @@ class OmniCamMediaSource(MediaSource):
         client = entry.runtime_data.client
         if len(parts) == 3:
             today = dt_util.now().date()
-            days = [today - timedelta(days=n) for n in range(client.media_days)]
+            days = [today - timedelta(days=n) for n in range(self._day_count(entry, camera, kind))]
             children = [
                 self._folder(
                     self._ident(entry.entry_id, camera.id, kind.value, day.isoformat()),
@@ -336,33 +377,48 @@ class OmniCamMediaSource(MediaSource):
             ) from err
         return self._items(entry, camera, kind, items, words, title=day_title(day), parts=parts)
 
-    async def _event_page(
-        self, entry: OmniCamConfigEntry, camera: Camera, parts: list[str], words: Words
+    @staticmethod
+    def _day_count(entry: OmniCamConfigEntry, camera: Camera, kind: MediaKind) -> int:
+        """Return how many days back a kind listed by day is offered, today included."""
+        days = entry.runtime_data.client.media_days
+        status = entry.runtime_data.coordinator.data.status.get(camera.id)
+        if kind is MediaKind.ARCHIVE and status is not None and status.archive_start is not None:
+            start = dt_util.as_local(status.archive_start).date()
+            days = (dt_util.now().date() - start).days + 1
+        return max(1, min(days, ARCHIVE_DAYS_MAX))
+
+    async def _page(
+        self,
+        entry: OmniCamConfigEntry,
+        camera: Camera,
+        kind: MediaKind,
+        parts: list[str],
+        words: Words,
     ) -> BrowseMediaSource:
-        """Return a page of events, with a folder of older ones when there are more."""
+        """Return a page of events or marks, with a folder of older ones when there are more."""
         cursor = parts[3] if len(parts) == 4 else None
         client = entry.runtime_data.client
         try:
-            page: MediaPage = await client.async_list_media_page(camera.id, MediaKind.EVENT, cursor)
+            page: MediaPage = await client.async_list_media_page(camera.id, kind, cursor)
         except OmniCamError as err:
             raise BrowseError(
                 translation_domain=DOMAIN,
                 translation_key="list_failed",
                 translation_placeholders={"camera": camera.name, "error": client.scrub(str(err))},
             ) from err
-        title = words.folder(MediaKind.EVENT if cursor is None else OLDER_EVENTS)
+        title = words.folder(kind if cursor is None else PAGED_KINDS[kind])
         older = (
             [
                 self._folder(
-                    self._ident(entry.entry_id, camera.id, MediaKind.EVENT.value, page.next_page),
-                    words.folder(OLDER_EVENTS),
+                    self._ident(entry.entry_id, camera.id, kind.value, page.next_page),
+                    words.folder(PAGED_KINDS[kind]),
                 )
             ]
             if page.next_page is not None
             else []
         )
         return self._items(
-            entry, camera, MediaKind.EVENT, page.items, words, title=title, parts=parts, extra=older
+            entry, camera, kind, page.items, words, title=title, parts=parts, extra=older
         )
 
     @staticmethod

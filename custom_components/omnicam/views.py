@@ -8,6 +8,14 @@ otherwise) and the signature proves that this entry listed the item (404 otherwi
 the vendor is asked anything: see access.py). The proxy fetches only the URL the vendor's
 client built, and follows no redirect (a 3xx is a 502).
 
+A recorded item that is an HLS playlist (`MediaLocation.stream`, e.g. an archive link with a
+token) is served as that playlist rewritten: every URI in it becomes
+``/api/omnicam/hls/<playback>/<index>``, signed by Home Assistant for the user who asked
+(expiring), where `index` names an entry of the list of URIs the proxy itself read from
+the vendor's playlist and keeps. The browser never sees a vendor URL or token, and a path
+names nothing the vendor did not list: an unknown index is a 404. Nested playlists are
+rewritten the same way.
+
 The live relay (``/api/omnicam/live/<key>/…``) needs no login, since Home Assistant's stream
 worker and go2rtc have none: its key names one stream session, dies when nobody read it
 for a while, and is accepted only from the local machine.
@@ -18,9 +26,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http import HTTPStatus
 from ipaddress import ip_address
 import re
+import secrets
 import time
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -28,7 +38,8 @@ from urllib.parse import quote
 import aiohttp
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractStreamWriter
-from homeassistant.components.http.const import KEY_HASS_USER
+from homeassistant.components.http.auth import async_sign_path
+from homeassistant.components.http.const import KEY_HASS_REFRESH_TOKEN_ID, KEY_HASS_USER
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -39,6 +50,9 @@ from yarl import URL
 from .access import media_signature, media_signature_valid, user_may_see_camera
 from .const import (
     DOMAIN,
+    HLS_LOCATION_CACHE_SECONDS,
+    HLS_PLAYBACK_SECONDS,
+    HLS_URL,
     LIVE_KEY_IDLE_SECONDS,
     LIVE_URL,
     LOGGER,
@@ -48,7 +62,7 @@ from .const import (
 )
 from .remux import DAV_MIME, Remuxer, RemuxError
 from .vendors.errors import NotFound, NotSupported, OmniCamError
-from .vendors.models import MediaKind, MediaLocation
+from .vendors.models import MediaKind, MediaLocation, StreamKind
 
 if TYPE_CHECKING:
     from .coordinator import OmniCamConfigEntry
@@ -102,6 +116,41 @@ def media_path(entry: ConfigEntry, camera_id: str, kind: MediaKind, item_id: str
 def thumbnail_path(entry: ConfigEntry, camera_id: str, kind: MediaKind, item_id: str) -> str:
     """Return the proxy path of a listed item's thumbnail, signed for this entry."""
     return _signed_path(THUMBNAIL_URL, entry, camera_id, kind, item_id)
+
+
+async def async_media_location(
+    entry: OmniCamConfigEntry, camera_id: str, kind: MediaKind, item_id: str, part: str = "media"
+) -> MediaLocation:
+    """Return where the proxy fetches an item (or its thumbnail), remembered for a while.
+
+    Remembered for the Range requests that follow, and from resolving an item to playing
+    it; an HLS link (with a short-lived token) only briefly. Raises what the client raises.
+    """
+    runtime = entry.runtime_data
+    if camera_id not in runtime.coordinator.data.cameras:
+        raise NotFound(f"no camera {camera_id}")
+    key = (camera_id, f"{part}:{kind.value}", item_id)
+    now = time.monotonic()
+    cached = runtime.media_locations.get(key)
+    if cached is not None and now - cached[0] < _keep_seconds(cached[1]):
+        return cached[1]
+    client = runtime.client
+    if part == "thumbnail":
+        location = await client.async_get_thumbnail_location(camera_id, kind, item_id)
+    else:
+        location = await client.async_get_media_location(camera_id, kind, item_id)
+    for old in [
+        k for k, (at, loc) in runtime.media_locations.items() if now - at >= _keep_seconds(loc)
+    ]:
+        del runtime.media_locations[old]
+    runtime.media_locations[key] = (now, location)
+    return location
+
+
+def _keep_seconds(location: MediaLocation) -> float:
+    if location.stream is StreamKind.HLS:
+        return min(HLS_LOCATION_CACHE_SECONDS, MEDIA_LOCATION_CACHE_SECONDS)
+    return MEDIA_LOCATION_CACHE_SECONDS
 
 
 class _SentFileResponse(web.FileResponse):
@@ -163,6 +212,9 @@ class OmniCamMediaView(HomeAssistantView):
             raise web.HTTPBadGateway from None
         if self.part == "media" and location.mime_type == DAV_MIME:
             return await self._async_remuxed(request, entry, (camera_id, kind, item_id), location)
+        if self.part == "media" and location.stream is StreamKind.HLS:
+            playback = HlsPlayback.start(self.hass, request, entry, camera_id, location)
+            return await playback.async_playlist(self.hass, location.url)
         return await self._async_proxy(request, location, entry.runtime_data.client)
 
     def _check_user(self, request: web.Request, entry: OmniCamConfigEntry, camera_id: str) -> None:
@@ -221,28 +273,7 @@ class OmniCamMediaView(HomeAssistantView):
         self, entry: OmniCamConfigEntry, camera_id: str, kind: MediaKind, item_id: str
     ) -> MediaLocation:
         """Resolve the item, remembering it for the Range requests that follow."""
-        runtime = entry.runtime_data
-        if camera_id not in runtime.coordinator.data.cameras:
-            raise NotFound(f"no camera {camera_id}")
-        key = (camera_id, f"{self.part}:{kind.value}", item_id)
-        now = time.monotonic()
-        cached = runtime.media_locations.get(key)
-        if cached is not None and now - cached[0] < MEDIA_LOCATION_CACHE_SECONDS:
-            return cached[1]
-        location = await self._async_locate(entry, camera_id, kind, item_id)
-        for old in [
-            k
-            for k, (at, _) in runtime.media_locations.items()
-            if now - at >= MEDIA_LOCATION_CACHE_SECONDS
-        ]:
-            del runtime.media_locations[old]
-        runtime.media_locations[key] = (now, location)
-        return location
-
-    async def _async_locate(
-        self, entry: OmniCamConfigEntry, camera_id: str, kind: MediaKind, item_id: str
-    ) -> MediaLocation:
-        return await entry.runtime_data.client.async_get_media_location(camera_id, kind, item_id)
+        return await async_media_location(entry, camera_id, kind, item_id, self.part)
 
     async def _async_proxy(
         self, request: web.Request, location: MediaLocation, client: VendorClient | None = None
@@ -308,11 +339,152 @@ class OmniCamThumbnailView(OmniCamMediaView):
     name = "api:omnicam:thumbnail"
     part = "thumbnail"
 
-    async def _async_locate(
-        self, entry: OmniCamConfigEntry, camera_id: str, kind: MediaKind, item_id: str
-    ) -> MediaLocation:
+
+HLS_PLAYBACKS: HassKey[dict[str, HlsPlayback]] = HassKey(f"{DOMAIN}_hls_playbacks")
+_HLS_PLAYBACK_LIMIT = 64
+"""Playbacks kept at most; the oldest goes first."""
+_HLS_URI_LIMIT = 50_000
+"""URIs one playback keeps at most (an hour of 2-second segments is 1,800)."""
+_HLS_MIME = "application/vnd.apple.mpegurl"
+
+
+@dataclass(slots=True)
+class HlsPlayback:
+    """One played HLS item: the URIs the proxy read in its playlists, for one user."""
+
+    entry_id: str
+    camera_id: str
+    user_id: str
+    refresh_token_id: str | None
+    headers: dict[str, str] = field(repr=False)
+    uris: list[str] = field(default_factory=list, repr=False)
+    """Absolute vendor URLs (tokens and all), in the order first seen: `index` is a place."""
+    playlists: set[int] = field(default_factory=set)
+    """Indexes of the URIs that are playlists themselves (rewritten in turn)."""
+    id: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    started: float = field(default_factory=time.monotonic)
+
+    @classmethod
+    def start(
+        cls,
+        hass: HomeAssistant,
+        request: web.Request,
+        entry: OmniCamConfigEntry,
+        camera_id: str,
+        location: MediaLocation,
+    ) -> HlsPlayback:
+        """Begin a playback of a location for the requesting user; forget expired ones."""
+        playbacks = hass.data.setdefault(HLS_PLAYBACKS, {})
+        now = time.monotonic()
+        for key in [k for k, p in playbacks.items() if not p.alive(now)]:
+            del playbacks[key]
+        while len(playbacks) >= _HLS_PLAYBACK_LIMIT:
+            del playbacks[next(iter(playbacks))]
+        playback = cls(
+            entry_id=entry.entry_id,
+            camera_id=camera_id,
+            user_id=request[KEY_HASS_USER].id,
+            refresh_token_id=request.get(KEY_HASS_REFRESH_TOKEN_ID),
+            headers=dict(location.headers),
+        )
+        playbacks[playback.id] = playback
+        return playback
+
+    def alive(self, now: float | None = None) -> bool:
+        """Tell whether the playback's paths are still served."""
+        now = time.monotonic() if now is None else now
+        return now - self.started < HLS_PLAYBACK_SECONDS
+
+    def _path(self, hass: HomeAssistant, uri: str, base: str, playlist: bool) -> str:
+        """Return the signed path of ours that stands for a URI of a vendor playlist."""
+        target = str(URL(base).join(URL(uri)))
+        try:
+            index = self.uris.index(target)
+        except ValueError:
+            if len(self.uris) >= _HLS_URI_LIMIT:
+                raise web.HTTPBadGateway from None
+            index = len(self.uris)
+            self.uris.append(target)
+        if playlist or URL(target).path.endswith(".m3u8"):
+            self.playlists.add(index)
+        path = HLS_URL.format(playback=self.id, index=index)
+        return async_sign_path(
+            hass,
+            path,
+            timedelta(seconds=HLS_PLAYBACK_SECONDS),
+            refresh_token_id=self.refresh_token_id,
+        )
+
+    def location(self, index: int) -> MediaLocation:
+        """Return where a URI the proxy read is fetched from."""
+        return MediaLocation(url=self.uris[index], mime_type="video/mp2t", headers=self.headers)
+
+    async def async_playlist(self, hass: HomeAssistant, url: str) -> web.Response:
+        """Fetch a vendor playlist and answer it with every URI replaced by a path of ours."""
+        entry: OmniCamConfigEntry | None = hass.config_entries.async_get_entry(self.entry_id)
+        if entry is None or entry.state is not ConfigEntryState.LOADED:
+            raise web.HTTPNotFound
         client = entry.runtime_data.client
-        return await client.async_get_thumbnail_location(camera_id, kind, item_id)
+        location = MediaLocation(url=url, mime_type=_HLS_MIME, headers=self.headers)
+        try:
+            upstream = await client.async_open_media(location, {}, _PROXY_TIMEOUT)
+        except (aiohttp.ClientError, TimeoutError, OmniCamError) as err:
+            LOGGER.warning("Playlist at %s not reachable: %s", _where(url), type(err).__name__)
+            raise web.HTTPBadGateway from None
+        try:
+            if upstream.status != HTTPStatus.OK:
+                LOGGER.warning("Playlist at %s answered %s", _where(url), upstream.status)
+                if upstream.status in (HTTPStatus.NOT_FOUND, HTTPStatus.GONE):
+                    raise web.HTTPNotFound
+                raise web.HTTPBadGateway
+            body = await upstream.content.read(_PLAYLIST_LIMIT)
+        except (aiohttp.ClientError, TimeoutError) as err:
+            LOGGER.warning("Playlist at %s broke off: %s", _where(url), type(err).__name__)
+            raise web.HTTPBadGateway from None
+        finally:
+            upstream.release()
+        text = body.decode("utf-8", "replace")
+        if not text.lstrip("\ufeff").startswith("#EXTM3U"):
+            LOGGER.warning("The item at %s is not an HLS playlist", _where(url))
+            raise web.HTTPBadGateway
+        return web.Response(
+            text=rewrite_playlist(text, lambda uri, nested: self._path(hass, uri, url, nested)),
+            content_type=_HLS_MIME,
+            headers={hdrs.CACHE_CONTROL: "no-cache"},
+        )
+
+
+class OmniCamHlsView(OmniCamMediaView):
+    """Serve the playlists and segments of a played HLS item, by their index."""
+
+    url = HLS_URL
+    name = "api:omnicam:hls"
+    part = "hls"
+
+    async def get(  # type: ignore[override]
+        self, request: web.Request, playback: str, index: str
+    ) -> web.StreamResponse:
+        """Pass a nested playlist (rewritten) or a segment (streamed) the vendor listed."""
+        played = self.hass.data.get(HLS_PLAYBACKS, {}).get(playback)
+        if played is None or not played.alive() or not index.isdigit():
+            raise web.HTTPNotFound
+        number = int(index)
+        if number >= len(played.uris):
+            # Never the index itself: it is whatever the caller wrote.
+            LOGGER.warning("Refused an HLS request for a part the playlist did not list")
+            raise web.HTTPNotFound
+        user = request.get(KEY_HASS_USER)
+        if user is None:  # pragma: no cover - Home Assistant's auth comes first
+            raise web.HTTPUnauthorized
+        if user.id != played.user_id:
+            raise web.HTTPForbidden
+        entry: OmniCamConfigEntry | None = self.hass.config_entries.async_get_entry(played.entry_id)
+        if entry is None or entry.state is not ConfigEntryState.LOADED:
+            raise web.HTTPNotFound
+        self._check_user(request, entry, played.camera_id)
+        if number in played.playlists:
+            return await played.async_playlist(self.hass, played.uris[number])
+        return await self._async_proxy(request, played.location(number), entry.runtime_data.client)
 
 
 @dataclass(slots=True)
@@ -375,6 +547,37 @@ _PLAYLIST_LIMIT = 1 << 20
 LIVE_LAPSE_SECONDS = 55.0
 """An on-demand camera not asked again for this long may have stopped streaming."""
 _URI_ATTRIBUTE = re.compile(r'URI="([^"]*)"')
+
+
+_NESTED_TAGS = ("#EXT-X-STREAM-INF", "#EXT-X-MEDIA:", "#EXT-X-I-FRAME-STREAM-INF")
+"""Tags whose URI (attribute, or the next line) is a playlist of its own."""
+
+
+def rewrite_playlist(text: str, replace_uri: Callable[[str, bool], str]) -> str:
+    """Return an HLS playlist with every URI replaced: ``replace_uri(uri, is_playlist)``.
+
+    URIs are the lines that are not tags, and the ``URI="…"`` attributes of tags (keys,
+    maps, alternative renditions); `is_playlist` tells those that are playlists themselves
+    (variant streams and renditions of a master playlist).
+    """
+    lines: list[str] = []
+    nested = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            tag_nested = stripped.startswith(_NESTED_TAGS)
+
+            def attribute(match: re.Match[str], tag_nested: bool = tag_nested) -> str:
+                return f'URI="{replace_uri(match.group(1), tag_nested)}"'
+
+            lines.append(_URI_ATTRIBUTE.sub(attribute, line))
+            nested = stripped.startswith("#EXT-X-STREAM-INF")
+        elif stripped:
+            lines.append(replace_uri(stripped, nested))
+            nested = False
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 def _local_caller(request: web.Request, relay: LiveRelay) -> bool:
@@ -485,16 +688,8 @@ class OmniCamLiveView(OmniCamMediaView):
                 target = URL(target.path.removeprefix(folder.path)).with_query(target.query)
             return str(target.without_query_params(*secret_keys))
 
-        lines = [
-            _URI_ATTRIBUTE.sub(lambda m: f'URI="{clean(m.group(1))}"', line)
-            if line.startswith("#")
-            else clean(line.strip())
-            if line.strip()
-            else line
-            for line in text.splitlines()
-        ]
         return web.Response(
-            text="\n".join(lines) + "\n",
+            text=rewrite_playlist(text, lambda uri, _: clean(uri)),
             content_type="application/vnd.apple.mpegurl",
             headers={hdrs.CACHE_CONTROL: "no-cache"},
         )
