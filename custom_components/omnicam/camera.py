@@ -44,18 +44,36 @@ import time
 
 from homeassistant.components.camera import Camera as CameraEntity, CameraEntityFeature
 from homeassistant.components.camera.prefs import get_dynamic_camera_stream_settings
+from homeassistant.components.camera.webrtc import (
+    WebRTCAnswer,
+    WebRTCClientConfiguration,
+    WebRTCError,
+    WebRTCSendMessage,
+)
 from homeassistant.components.stream import Stream
+from homeassistant.components.web_rtc import async_get_ice_servers
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
+from webrtc_models import RTCIceCandidateInit, RTCIceServer
 
 from .const import DOMAIN, LOGGER
 from .coordinator import OmniCamConfigEntry, OmniCamCoordinator
 from .entity import OmniCamEntity, async_add_camera_entities
-from .vendors.errors import AuthError, NotFound, OmniCamError, Unavailable
+from .vendors.errors import (
+    AuthError,
+    BadResponse,
+    CannotConnect,
+    NotFound,
+    NotSupported,
+    OmniCamError,
+    Unavailable,
+    VendorError,
+)
 from .vendors.models import Camera, Capability, PtzDirection, StreamSource
 from .views import LIVE_RELAYS, LiveRelay, relay_path
+from .webrtc import offer_with_candidates, sdp_has_candidates
 
 PARALLEL_UPDATES = 0
 
@@ -66,6 +84,13 @@ def _base(url: str) -> str:
 
 
 STREAM_CHECK_INTERVAL = timedelta(seconds=15)
+ATTR_STILL_TIME = "still_time"
+CANDIDATE_FIRST_SECONDS = 2.0
+"""How long an offer without candidates waits for the browser's first one."""
+CANDIDATE_QUIET_SECONDS = 0.4
+"""Once candidates arrive: how long a pause ends the wait for more."""
+CANDIDATE_MAX_SECONDS = 3.0
+"""How long an offer waits for candidates at most."""
 SOURCE_RETRY_SECONDS = 60.0
 """How often a camera without a stream source looks it up again (at most)."""
 
@@ -84,6 +109,8 @@ async def async_setup_entry(
     """Add a camera entity per camera that has live view or snapshots."""
 
     def build(coordinator: OmniCamCoordinator, camera: Camera) -> list[OmniCamCamera]:
+        if camera.has(Capability.WEBRTC):
+            return [OmniCamWebRTCCamera(coordinator, camera)]
         if camera.has(Capability.LIVE_STREAM) or camera.has(Capability.SNAPSHOT):
             return [OmniCamCamera(coordinator, camera)]
         return []
@@ -109,6 +136,7 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
         """When `stream_source()` last found no source (None: it found one, or never ran)."""
         self._live_failing = False
         """Live video failed to start, and said so (the next failure stays quiet)."""
+        self._still_time_written: datetime | None = None
 
     @property
     def is_on(self) -> bool:
@@ -406,7 +434,16 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
                     translation_placeholders={"error": self.coordinator.client.scrub(str(err))},
                 ) from err
             self._snapshot = (time.monotonic(), width, image)
-            return image
+        if client.still_taken_at(self.camera_id) != self._still_time_written:
+            self.async_write_ha_state()  # the still_time attribute moved
+        return image
+
+    @property
+    def extra_state_attributes(self) -> dict[str, str] | None:
+        """Return when the still shown was captured (cameras whose stills are captured)."""
+        taken = self.coordinator.client.still_taken_at(self.camera_id)
+        self._still_time_written = taken
+        return None if taken is None else {ATTR_STILL_TIME: taken.isoformat()}
 
     async def async_ptz_move(self, direction: str, duration: float) -> None:
         """Move the camera for a number of seconds (the ``omnicam.ptz_move`` action).
@@ -428,3 +465,205 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
         await self.async_command(
             client.async_ptz_move(self.camera_id, PtzDirection(direction), duration)
         )
+
+
+class _PendingOffer:
+    """A WebRTC session whose offer waits for its candidates, or for the camera's answer."""
+
+    def __init__(self) -> None:
+        self.candidates: list[RTCIceCandidateInit] = []
+        self.arrived = asyncio.Event()
+        self.complete = False
+        """The browser said its gathering is complete (an empty candidate)."""
+        self.posted = False
+        self.closed = False
+
+
+class OmniCamWebRTCCamera(OmniCamCamera):
+    """A camera whose live video is WebRTC only: browser and camera, peer to peer.
+
+    Home Assistant's native WebRTC interface: the frontend's offer goes to the camera
+    (`VendorClient.async_webrtc_offer`) and its answer back; no stream source, no HLS, no
+    relay. The camera takes no trickled candidates, so they must be in the offer: the
+    frontend sends its offer before its candidates (each through
+    ``camera/webrtc/candidate`` with the session id it was given), so an offer without any
+    waits up to `CANDIDATE_MAX_SECONDS` for them (until a pause of
+    `CANDIDATE_QUIET_SECONDS`, or the end of gathering) and carries them in its m-sections.
+    Candidates after that are accepted and dropped. An offer that has candidates already
+    (or none arrive) is sent at once; with none at all, only peer-reflexive candidates can
+    connect (the camera learns the browser's address from its connectivity checks).
+
+    The frontend's ICE servers are the camera's (the STUN servers it uses itself) and Home
+    Assistant's; at start the camera is given Home Assistant's STUN servers where it can
+    take them.
+    """
+
+    def __init__(self, coordinator: OmniCamCoordinator, camera: Camera) -> None:
+        """Initialise the camera."""
+        super().__init__(coordinator, camera)
+        self._pending: dict[str, _PendingOffer] = {}
+        self._camera_ice: list[str] = []
+
+    async def async_added_to_hass(self) -> None:
+        """Read the camera's ICE servers; give it Home Assistant's."""
+        await super().async_added_to_hass()
+        self.coordinator.config_entry.async_create_background_task(
+            self.hass, self._async_sync_ice_servers(), f"{DOMAIN} {self.entity_id} ICE servers"
+        )
+
+    def _ha_stun_urls(self) -> list[str]:
+        """Return Home Assistant's STUN servers (TURN needs credentials the camera cannot take)."""
+        urls: list[str] = []
+        for server in async_get_ice_servers(self.hass):
+            if server.username or server.credential:
+                continue
+            for url in [server.urls] if isinstance(server.urls, str) else server.urls:
+                if url.lower().startswith("stun:") and url not in urls:
+                    urls.append(url)
+        return urls
+
+    async def _async_sync_ice_servers(self) -> None:
+        """Keep the camera's ICE servers in step with Home Assistant's, where it takes them."""
+        client = self.coordinator.client
+        try:
+            self._camera_ice = await client.async_get_ice_servers(self.camera_id)
+            wanted = self._ha_stun_urls()
+            if not wanted or sorted(wanted) == sorted(self._camera_ice):
+                return
+            await client.async_set_ice_servers(self.camera_id, wanted)
+            self._camera_ice = await client.async_get_ice_servers(self.camera_id)
+            LOGGER.debug("%s: ICE servers given to the camera: %s", self.entity_id, wanted)
+        except NotSupported as err:
+            LOGGER.debug("%s: the camera keeps its own ICE servers: %s", self.entity_id, err)
+        except OmniCamError as err:
+            LOGGER.info(
+                "%s: the camera's ICE servers could not be set: %s",
+                self.entity_id,
+                client.scrub(str(err)),
+            )
+
+    async def stream_source(self) -> str | None:
+        """Return None: live video is WebRTC only, there is no stream to open here."""
+        return None
+
+    @callback
+    def _async_get_webrtc_client_configuration(self) -> WebRTCClientConfiguration:
+        """Return the camera's ICE servers (Home Assistant adds its own after them)."""
+        config = WebRTCClientConfiguration()
+        known = {
+            url
+            for server in async_get_ice_servers(self.hass)
+            for url in ([server.urls] if isinstance(server.urls, str) else server.urls)
+        }
+        if urls := [url for url in self._camera_ice if url not in known]:
+            config.configuration.ice_servers.append(RTCIceServer(urls=urls))
+        return config
+
+    async def async_handle_async_webrtc_offer(
+        self, offer_sdp: str, session_id: str, send_message: WebRTCSendMessage
+    ) -> None:
+        """Send the browser's offer (with its candidates) to the camera; answer or fail."""
+        pending = self._pending[session_id] = _PendingOffer()
+        try:
+            answer = await self._async_answer(offer_sdp, pending)
+        except HomeAssistantError as err:
+            code = err.translation_key or "webrtc_offer_failed"
+            if not pending.closed:
+                send_message(WebRTCError(code, str(err)))
+            return
+        finally:
+            pending.posted = True
+        if pending.closed:
+            LOGGER.debug("%s: the viewer left before the camera answered", self.entity_id)
+            return
+        self._live_failing = False
+        send_message(WebRTCAnswer(answer))
+
+    async def _async_answer(self, offer_sdp: str, pending: _PendingOffer) -> str:
+        """Return the camera's answer; raise a translated error saying why not."""
+        placeholders = {"entity": self.camera.name}
+        status = self.coordinator.data.status.get(self.camera_id)
+        if status is not None and status.online is False:
+            self._live_failed("the camera is offline")
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="live_camera_offline",
+                translation_placeholders=placeholders,
+            )
+        if not sdp_has_candidates(offer_sdp):
+            await self._async_wait_candidates(pending)
+            if pending.closed:
+                raise HomeAssistantError("the viewer left")
+            offer_sdp = offer_with_candidates(offer_sdp, pending.candidates)
+            LOGGER.debug(
+                "%s: offer sent with %d candidates of the browser",
+                self.entity_id,
+                len(pending.candidates),
+            )
+        pending.posted = True
+        client = self.coordinator.client
+        try:
+            answer = await client.async_webrtc_offer(self.camera_id, offer_sdp)
+        except AuthError as err:
+            self.coordinator.config_entry.async_start_reauth(self.hass)
+            self._live_failed("the vendor refused the credentials")
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except OmniCamError as err:
+            error = client.scrub(str(err))
+            self._live_failed(error)
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=_webrtc_error_key(err),
+                translation_placeholders=placeholders | {"error": error},
+            ) from err
+        self._camera_ice = await client.async_get_ice_servers(self.camera_id)
+        return answer
+
+    async def _async_wait_candidates(self, pending: _PendingOffer) -> None:
+        """Wait for the browser's candidates: the first, then until a pause or the end."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CANDIDATE_MAX_SECONDS
+        wait = CANDIDATE_FIRST_SECONDS
+        while not pending.complete and not pending.closed:
+            pending.arrived.clear()
+            try:
+                async with asyncio.timeout(max(0.0, min(wait, deadline - loop.time()))):
+                    await pending.arrived.wait()
+            except TimeoutError:
+                return
+            wait = CANDIDATE_QUIET_SECONDS
+
+    async def async_on_webrtc_candidate(
+        self, session_id: str, candidate: RTCIceCandidateInit
+    ) -> None:
+        """Add a candidate to an offer still waiting; drop it otherwise (no trickle)."""
+        pending = self._pending.get(session_id)
+        if pending is None or pending.posted:
+            LOGGER.debug("%s: candidate after the offer dropped (no trickle)", self.entity_id)
+            return
+        if candidate.candidate.strip():
+            pending.candidates.append(candidate)
+        else:
+            pending.complete = True
+        pending.arrived.set()
+
+    @callback
+    def close_webrtc_session(self, session_id: str) -> None:
+        """Forget a session (the camera has no teardown: it ends its side by itself)."""
+        pending = self._pending.pop(session_id, None)
+        if pending is not None:
+            pending.closed = True
+            pending.arrived.set()
+
+
+def _webrtc_error_key(err: OmniCamError) -> str:
+    """Return the translated error of a failed offer."""
+    if isinstance(err, Unavailable | CannotConnect):
+        return "webrtc_camera_unavailable"
+    if isinstance(err, VendorError):
+        return "webrtc_refused"
+    if isinstance(err, BadResponse):
+        return "webrtc_bad_answer"
+    return "webrtc_offer_failed"

@@ -1,4 +1,4 @@
-"""Sensors: service plan, live stream properties and cloud storage of a camera.
+"""Sensors: service plan, live stream properties, cloud storage, memory card and boot time.
 
 The plans a service-level sensor can show are the vendor's (`VendorClient.service_levels`).
 """
@@ -15,7 +15,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory, UnitOfDataRate, UnitOfInformation
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfDataRate, UnitOfInformation
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -42,6 +42,10 @@ def _stream(read: Callable[..., SensorValue]) -> Callable[[CameraStatus], Sensor
 
 def _storage(read: Callable[..., SensorValue]) -> Callable[[CameraStatus], SensorValue]:
     return lambda status: read(status.storage) if status.storage else None
+
+
+def _card(read: Callable[..., SensorValue]) -> Callable[[CameraStatus], SensorValue]:
+    return lambda status: read(status.card) if status.card else None
 
 
 SENSORS: tuple[OmniCamSensorDescription, ...] = (
@@ -124,6 +128,51 @@ SENSORS: tuple[OmniCamSensorDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         capability=Capability.STORAGE_INFO,
         value_fn=_storage(lambda info: info.last_recording),
+    ),
+    OmniCamSensorDescription(
+        key="sd_card_free",
+        translation_key="sd_card_free",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.GIGABYTES,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        capability=Capability.SD_CARD,
+        value_fn=_card(lambda card: card.free_gb),
+    ),
+    OmniCamSensorDescription(
+        key="sd_card_total",
+        translation_key="sd_card_total",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.GIGABYTES,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        capability=Capability.SD_CARD,
+        value_fn=_card(lambda card: card.total_gb),
+    ),
+    OmniCamSensorDescription(
+        key="sd_card_used",
+        translation_key="sd_card_used",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        capability=Capability.SD_CARD,
+        value_fn=_card(lambda card: card.used_percent),
+    ),
+    OmniCamSensorDescription(
+        key="boot_time",
+        translation_key="boot_time",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        capability=Capability.BOOT_TIME,
+        value_fn=lambda status: status.boot_time,
+    ),
+    OmniCamSensorDescription(
+        key="archive_start",
+        translation_key="archive_start",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        capability=Capability.ARCHIVE_STATE,
+        value_fn=lambda status: status.archive_start,
     ),
 )
 
