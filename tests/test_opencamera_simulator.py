@@ -397,6 +397,15 @@ async def test_full_vod(
         assert response.status == 400
         assert (await response.json())["code"] == 400
 
+    now = datetime.now(UTC)
+    since = (now - timedelta(seconds=30)).isoformat()
+    recent = f"{sim.url}/api/v1/media/vod/{since}/{now:%Y-%m-%dT%H:%M:%SZ}"
+    assert (await http.get(recent, headers=headers)).status == 404
+    sim.recording_now = True
+    response = await http.get(recent, headers=headers)
+    assert response.status == 200
+    assert b"ftyp" in (await response.read())[:16]
+
     sim.fail["vod"] = "json"
     response = await http.get(f"{sim.url}/api/v1/media/vod/{start}/{end}", headers=headers)
     assert response.content_type == "application/json"

@@ -40,7 +40,8 @@ Two modes:
   which ``PUT /media/live/config`` replaces. ``GET /media/vod/{start}/{end}`` takes ISO 8601
   times (UTC; ``Z``, ``+00:00`` or no offset) and answers ``video/mp4``: a real H.264 MP4
   (PyAV/libx264) as long as the recorded part of the range, capped at `vod_cap_seconds`;
-  404 with a JSON error when nothing in `recordings` overlaps the range; 400 with a JSON
+  404 with a JSON error when nothing in `recordings` overlaps the range (`recording_now`
+  makes the last recording go on until now); 400 with a JSON
   error on a bad time or an empty range. ``/system/upgrade`` (multipart) is a 200 no-op.
 
 Uptime: the spec says ``uptime`` is an int64 "device uptime in unix time", which could be
@@ -209,7 +210,7 @@ class SyntheticVideo(VideoStreamTrack):
         self._number = 0
         width, height = sim.video_size
         self._width, self._height = width, height
-        self._ramp = np.tile(np.arange(width, dtype=np.uint16), (height, 1))
+        self._ramp = np.tile(np.arange(width, dtype=np.int32), (height, 1))
 
     async def recv(self) -> av.VideoFrame:
         """Return the next frame, paced at the simulator's frame rate."""
@@ -224,12 +225,21 @@ class SyntheticVideo(VideoStreamTrack):
         number = self._number
         self._number += 1
         w, h = self._width, self._height
-        luma = ((self._ramp + number * 3) % 256).astype(np.uint8) // 2 + 40
+        # Luma: a gradient drifting to the right, a white bar sweeping across the middle.
+        luma = (((self._ramp + number * 3) % w) * 150 // w + 30).astype(np.uint8)
         x = (number * 6) % w
         luma[h // 3 : 2 * h // 3, x : x + w // 12] = 235
-        chroma = np.full((h // 2, w), 128, dtype=np.uint8)
-        chroma[:, : w // 4] = 90 + (number % 60)
-        frame = av.VideoFrame.from_ndarray(np.vstack([luma, chroma]), format="yuv420p")
+        # Chroma (half size each way): a blue-green picture, a warm square bobbing up and
+        # down on the left; the bar stays white.
+        u = np.full((h // 2, w // 2), 150, dtype=np.uint8)
+        v = np.full((h // 2, w // 2), 100, dtype=np.uint8)
+        top = (number * 2) % (h // 2 - h // 8)
+        u[top : top + h // 8, w // 16 : w // 16 + h // 8] = 80
+        v[top : top + h // 8, w // 16 : w // 16 + h // 8] = 200
+        u[h // 6 : h // 3, x // 2 : (x + w // 12) // 2] = 128
+        v[h // 6 : h // 3, x // 2 : (x + w // 12) // 2] = 128
+        planes = np.vstack([luma, u.reshape(h // 4, w), v.reshape(h // 4, w)])
+        frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
         frame.pts, frame.time_base = number * (90000 // fps), Fraction(1, 90000)
         self._sim.frames_sent += 1
         self._session.frames_sent += 1
@@ -294,6 +304,7 @@ class OpenCameraSimulator:
         self.ice_servers = ["stun.l.google.com:19302"]
         self.live_configs: list[list[str]] = []
         self.recordings = default_recordings(datetime.now(UTC))
+        self.recording_now = False
         self.vod_requests: list[tuple[datetime, datetime]] = []
         self.vod_cap_seconds = 3
         self.requests: Counter[str] = Counter()
@@ -348,6 +359,14 @@ class OpenCameraSimulator:
     @uptime.setter
     def uptime(self, seconds: int) -> None:
         self.boot_time = datetime.now(UTC) - timedelta(seconds=seconds)
+
+    def recorded(self) -> list[tuple[datetime, datetime]]:
+        """Return what VOD can serve: `recordings`, the last one going on to now when
+        `recording_now` is set (a camera that records all the time)."""
+        spans = sorted(self.recordings)
+        if self.recording_now and spans:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], datetime.now(UTC)))
+        return spans
 
     def reboot(self) -> None:
         """Restart: uptime from zero, tokens dropped, live sessions closed."""
@@ -564,7 +583,7 @@ class OpenCameraSimulator:
         self.vod_requests.append((first, last))
         recorded = sum(
             (min(last, to) - max(first, since)).total_seconds()
-            for since, to in self.recordings
+            for since, to in self.recorded()
             if since < last and to > first
         )
         if recorded <= 0:
