@@ -21,7 +21,9 @@ agrees:
   sessions (`SessionLimit`; a bare array of sessions too); with ``replace_session`` in the
   config the login sends it as ``session_id`` (used for that login only, never stored).
   422 with ``errors.captcha`` is `CaptchaRequired`; another 422 is `FieldErrors` with
-  ``login`` → ``username``, ``password`` → ``password`` and anything else → ``base``.
+  ``login`` → ``username``, ``password`` → ``password`` and anything else → ``base``;
+  one naming only ``login``/``password`` (Laravel's "credentials do not match") is also
+  an `AuthError` (`LoginRefused`), so that a changed password asks for reauth.
 - Everywhere: 409 `ClientTooOld`; 429 `RateLimited`, and nothing is sent again before its
   ``Retry-After`` (seconds or an HTTP date; 10 s when absent); 503 `Maintenance`; other
   5xx `CannotConnect`; 404 `NotFound`; an HTML page, a body that is not JSON or a truncated
@@ -240,6 +242,14 @@ class _ApiError(VendorError):
         """Return the body's ``errors`` object (empty when there is none)."""
         errors = self.body.get("errors") if isinstance(self.body, dict) else None
         return errors if isinstance(errors, dict) else {}
+
+
+class LoginRefused(FieldErrors, AuthError):
+    """A 422 on the login naming only the login or the password: the credentials are wrong.
+
+    The form shows the server's words by field (`FieldErrors`); a client already set up
+    asks for a new password (`AuthError`).
+    """
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -673,6 +683,8 @@ class AipixClient(VendorClient):
                     target = FIELD_KEYS.get(str(name), "base")
                     text = _text(first) or "invalid"
                     fields[target] = f"{fields[target]}; {text}" if target in fields else text
+                if fields and set(errors) <= set(FIELD_KEYS):
+                    raise LoginRefused(fields) from None
                 raise FieldErrors(fields or {"base": _message(err.body, 422)}) from None
             raise
         data = _dict(data)

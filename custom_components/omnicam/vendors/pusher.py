@@ -104,15 +104,18 @@ class PusherSocket:
         url: str,
         *,
         connect_seconds: float = CONNECT_TIMEOUT,
-        ping_seconds: float = PING_SECONDS,
-        pong_timeout: float = PONG_TIMEOUT,
+        ping_seconds: float | None = None,
+        pong_timeout: float | None = None,
     ) -> PusherSocket:
         """Open the socket and wait for the server's ``connection_established``.
 
         Raises `CannotConnect` when the server cannot be reached or refuses the WebSocket
         handshake, `PusherError` when it reports an error, `BadResponse` when it does not
-        speak the protocol.
+        speak the protocol. Pings follow `PING_SECONDS` and `PONG_TIMEOUT` unless given
+        (a server's shorter ``activity_timeout`` wins).
         """
+        ping_seconds = PING_SECONDS if ping_seconds is None else ping_seconds
+        pong_timeout = PONG_TIMEOUT if pong_timeout is None else pong_timeout
         try:
             async with asyncio.timeout(connect_seconds):
                 ws = await session.ws_connect(url, autoping=True)
