@@ -22,6 +22,18 @@ from homeassistant.util import slugify
 
 from custom_components.omnicam.vendors.ipcamlive import plain_name
 from custom_components.omnicam.vendors.videoloft import PTZ_MODELS
+from scripts.demo_aipix import (
+    AIPIX_PORT,
+    ANALYTIC_EVERY,
+    SPARE_AIPIX_PORT,
+    aipix_account,
+    aipix_cards,
+    aipix_controls,
+    aipix_simulator,
+    aipix_title,
+    lively_analytics,
+    spare_aipix,
+)
 from tests.simulators.amcrest import AmcrestSimulator
 from tests.simulators.ipcamlive import IPCamLiveSimulator, SimCamera
 from tests.simulators.videoloft import VideoloftSimulator
@@ -477,6 +489,8 @@ def log_ready(url: str) -> None:
     log(f"  Every ~{ALERT_EVERY:.0f} s a Videoloft camera sees motion (pushed, not polled).")
     log(f"  Every ~{MOTION_EVERY:.0f} s an Amcrest recorder channel sees motion (pushed).")
     log("  Amcrest live view plays from the simulator's RTSP server (H.264, Digest login).")
+    log(f"  Every ~{ANALYTIC_EVERY:.0f} s an AIPIX camera pushes an event (motion mostly).")
+    log("  AIPIX Courtyard has PTZ steps and Home position, every AIPIX camera a Mark button.")
     log("  Media > OmniCam: recordings by day, time-lapses, Videoloft events, Amcrest files.")
     log("  Settings > Devices & services > OmniCam: the accounts and their devices.")
     log("  Spare accounts to add yourself (Add entry): see README, Development.")
@@ -501,9 +515,16 @@ async def main() -> None:  # noqa: PLR0915 - the demo's steps, in order
     log(f"Amcrest simulator on {amcrest.url} (an NVR of {amcrest.channels} channels)")
     log(f"Amcrest live video on rtsp://{amcrest.host}:{amcrest.rtsp_port}/cam/realmonitor")
     spares = await start_spares()
+    aipix, aipix_spare = aipix_simulator(), spare_aipix()
+    await aipix.start(port=AIPIX_PORT)
+    await aipix_spare.start(port=SPARE_AIPIX_PORT)
+    log(f"AIPIX simulator on {aipix.url} ({len(aipix.cameras)} cameras, release 25.06)")
+    log(f"Spare AIPIX server, not added: {aipix_spare.url} (release 23.09)")
 
     cards = ipcamlive_cards(ipcamlive) + videoloft_cards(videoloft) + amcrest_cards(amcrest)
     controls = videoloft_controls(videoloft) | amcrest_controls(amcrest)
+    cards += aipix_cards(aipix)
+    controls |= aipix_controls(aipix)
     prepare_config(args.config, args.port, cards, controls)
     log(f"starting Home Assistant with {args.config} (the first start installs the frontend)")
     hass = await asyncio.create_subprocess_exec(
@@ -511,6 +532,7 @@ async def main() -> None:  # noqa: PLR0915 - the demo's steps, in order
     )
     alerts = asyncio.ensure_future(lively_alerts(videoloft))
     motion = asyncio.ensure_future(lively_motion(amcrest))
+    analytics = asyncio.ensure_future(lively_analytics(aipix, log=log))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -524,6 +546,9 @@ async def main() -> None:  # noqa: PLR0915 - the demo's steps, in order
             await add_accounts(
                 session, url, token, ipcamlive=ipcamlive, videoloft=videoloft, amcrest=amcrest
             )
+            await add_account(
+                session, url, token, "aipix", aipix_account(aipix), title=aipix_title(aipix)
+            )
         log_ready(url)
         waiter = asyncio.ensure_future(hass.wait())
         stopper = asyncio.ensure_future(stop.wait())
@@ -531,6 +556,7 @@ async def main() -> None:  # noqa: PLR0915 - the demo's steps, in order
     finally:
         alerts.cancel()
         motion.cancel()
+        analytics.cancel()
         if hass.returncode is None:
             log("stopping Home Assistant")
             hass.send_signal(signal.SIGTERM)
@@ -541,6 +567,8 @@ async def main() -> None:  # noqa: PLR0915 - the demo's steps, in order
         await ipcamlive.stop()
         await videoloft.stop()
         await amcrest.stop()
+        await aipix.stop()
+        await aipix_spare.stop()
         await asyncio.gather(*(spare.stop() for spare in spares))
         log("stopped")
 
