@@ -8,7 +8,7 @@ import logging
 
 import aiohttp
 from aiohttp import web
-from aiortc import RTCConfiguration, RTCPeerConnection
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 import pytest
 
 from custom_components.omnicam.vendors import opencamera
@@ -32,7 +32,7 @@ from custom_components.omnicam.vendors.opencamera import (
     media_item_range,
     parse_resolution,
 )
-from tests.conftest import assert_no_secret
+from tests.conftest import assert_no_secret, wait_for
 from tests.simulators.opencamera import OpenCameraSimulator
 
 JPEG = b"\xff\xd8"
@@ -317,6 +317,8 @@ async def test_webrtc_offer(
         assert answer.startswith("v=0")
         assert "a=end-of-candidates" in answer
         assert len(sim.sessions) == 1
+        await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+        await wait_for(lambda: pc.connectionState == "connected", seconds=15)
         with pytest.raises(NotFound):
             await client.async_webrtc_offer("other", offer)
     finally:
