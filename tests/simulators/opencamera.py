@@ -39,7 +39,8 @@ Two modes:
   ``live_session_config.ice_servers`` (entries without a scheme, as the spec's example),
   which ``PUT /media/live/config`` replaces. ``GET /media/vod/{start}/{end}`` takes ISO 8601
   times (UTC; ``Z``, ``+00:00`` or no offset) and answers ``video/mp4``: a real H.264 MP4
-  (PyAV/libx264) as long as the recorded part of the range, capped at `vod_cap_seconds`;
+  (PyAV/libx264; the live picture with a green square, a key frame a second, 10 fps)
+  as long as the recorded part of the range, capped at `vod_cap_seconds`;
   404 with a JSON error when nothing in `recordings` overlaps the range (`recording_now`
   makes the last recording go on until now); 400 with a JSON
   error on a bad time or an empty range. ``/system/upgrade`` (multipart) is a 200 no-op.
@@ -89,6 +90,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
+from functools import lru_cache
+import io
 import json
 import re
 import secrets
@@ -106,8 +109,6 @@ from aiortc import (
 )
 import av
 import numpy as np
-
-from .media import mp4_clip
 
 UNAUTHENTICATED = {"code": 401, "message": "unauthenticated for invalid credentials"}
 ZERO_DATE = "0001-01-01"
@@ -198,6 +199,48 @@ def offers_h264(sdp: str) -> bool:
     return False
 
 
+def synthetic_picture(
+    number: int, width: int, height: int, *, recorded: bool = False
+) -> av.VideoFrame:
+    """Return picture `number` of the camera's synthetic video (yuv420p).
+
+    A gradient drifting to the right, a white bar sweeping across the middle, a square
+    bobbing up and down on the left: warm red live, green in recordings, so a viewer can
+    tell a live picture from a recorded one and sees that it moves.
+    """
+    w, h = width, height
+    ramp = np.arange(w, dtype=np.int32)
+    luma = np.tile((((ramp + number * 3) % w) * 150 // w + 30).astype(np.uint8), (h, 1))
+    x = (number * 6) % w
+    luma[h // 3 : 2 * h // 3, x : x + w // 12] = 235
+    # Chroma planes are half size each way.
+    u = np.full((h // 2, w // 2), 150, dtype=np.uint8)
+    v = np.full((h // 2, w // 2), 100, dtype=np.uint8)
+    top = (number * 2) % (h // 2 - h // 8)
+    square = (slice(top, top + h // 8), slice(w // 16, w // 16 + h // 8))
+    u[square], v[square] = (60, 60) if recorded else (80, 200)
+    bar = (slice(h // 6, h // 3), slice(x // 2, (x + w // 12) // 2))
+    u[bar], v[bar] = 128, 128
+    planes = np.vstack([luma, u.reshape(h // 4, w), v.reshape(h // 4, w)])
+    return av.VideoFrame.from_ndarray(planes, format="yuv420p")
+
+
+@lru_cache(maxsize=8)
+def vod_clip(seconds: int, width: int, height: int, fps: int = 10) -> bytes:
+    """Return a recording: `seconds` of the synthetic video as H.264 in MP4, a key frame
+    every second (so the last seconds hold a key frame, as a camera's recording does)."""
+    out = io.BytesIO()
+    with av.open(out, "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps, options={"g": str(fps), "bf": "0"})
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for number in range(seconds * fps):
+            frame = synthetic_picture(number * 2, width, height, recorded=True)
+            frame.pts, frame.time_base = number, Fraction(1, fps)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return out.getvalue()
+
+
 class SyntheticVideo(VideoStreamTrack):
     """Synthetic frames: a bar sweeping over a gradient that drifts, with a frame counter."""
 
@@ -208,9 +251,7 @@ class SyntheticVideo(VideoStreamTrack):
         self._session = session
         self._start: float | None = None
         self._number = 0
-        width, height = sim.video_size
-        self._width, self._height = width, height
-        self._ramp = np.tile(np.arange(width, dtype=np.int32), (height, 1))
+        self._width, self._height = sim.video_size
 
     async def recv(self) -> av.VideoFrame:
         """Return the next frame, paced at the simulator's frame rate."""
@@ -224,22 +265,7 @@ class SyntheticVideo(VideoStreamTrack):
                 await asyncio.sleep(wait)
         number = self._number
         self._number += 1
-        w, h = self._width, self._height
-        # Luma: a gradient drifting to the right, a white bar sweeping across the middle.
-        luma = (((self._ramp + number * 3) % w) * 150 // w + 30).astype(np.uint8)
-        x = (number * 6) % w
-        luma[h // 3 : 2 * h // 3, x : x + w // 12] = 235
-        # Chroma (half size each way): a blue-green picture, a warm square bobbing up and
-        # down on the left; the bar stays white.
-        u = np.full((h // 2, w // 2), 150, dtype=np.uint8)
-        v = np.full((h // 2, w // 2), 100, dtype=np.uint8)
-        top = (number * 2) % (h // 2 - h // 8)
-        u[top : top + h // 8, w // 16 : w // 16 + h // 8] = 80
-        v[top : top + h // 8, w // 16 : w // 16 + h // 8] = 200
-        u[h // 6 : h // 3, x // 2 : (x + w // 12) // 2] = 128
-        v[h // 6 : h // 3, x // 2 : (x + w // 12) // 2] = 128
-        planes = np.vstack([luma, u.reshape(h // 4, w), v.reshape(h // 4, w)])
-        frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
+        frame = synthetic_picture(number, self._width, self._height)
         frame.pts, frame.time_base = number * (90000 // fps), Fraction(1, 90000)
         self._sim.frames_sent += 1
         self._session.frames_sent += 1
@@ -590,7 +616,8 @@ class OpenCameraSimulator:
             return self._error(404, "nothing recorded between these times")
         if self.fail.get("vod") == "json":
             return web.json_response({"code": 500, "message": "storage error"})
-        body = mp4_clip(max(1, min(self.vod_cap_seconds, round(recorded))))
+        seconds = max(1, min(self.vod_cap_seconds, round(recorded)))
+        body = vod_clip(seconds, *self.video_size)
         if self.fail.get("vod") == "truncate":
             response = web.StreamResponse(
                 headers={"Content-Type": "video/mp4", "Content-Length": str(len(body))}
