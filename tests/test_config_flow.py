@@ -39,7 +39,7 @@ def _entities(registry: er.EntityRegistry, entry: MockConfigEntry) -> dict[str, 
 async def _open_ipcamlive_form(hass: HomeAssistant) -> str:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["ipcamlive", "videoloft", "amcrest"]
+    assert result["menu_options"] == ["ipcamlive", "videoloft", "amcrest", "aipix", "opencamera"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "ipcamlive"}
     )
