@@ -5,22 +5,27 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
+import json
 import logging
 import time
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 import pytest
 
 from custom_components.omnicam.vendors.aipix import (
     AipixClient,
     LoginRefused,
+    _flag,
+    _int,
     _kind_code,
     _plate,
     _ranges,
     _retry_after,
     _sessions,
     _strip_bearer,
+    _text,
     format_time,
     parse_time,
     release_of,
@@ -49,6 +54,13 @@ from custom_components.omnicam.vendors.models import (
     PtzDirection,
     RealtimeUpdate,
     StreamKind,
+)
+from custom_components.omnicam.vendors.pusher import (
+    PusherError,
+    PusherEvent,
+    PusherSocket,
+    SubscriptionRefused,
+    socket_url,
 )
 from tests.conftest import assert_no_secret
 from tests.simulators.aipix import AipixSimulator
@@ -247,12 +259,15 @@ async def test_session_limit_and_replacing_one(
     first = make(sim, session)
     await first.async_get_account()
     sim.sessions_limit = 1
+    # The same entry (same X-UUID) logs in again over its own session...
+    await make(sim, session).async_get_account()
+    # ...another one meets the limit.
     with pytest.raises(SessionLimit) as err:
-        await make(sim, session).async_get_account()
+        await make(sim, session, client_uuid="another-device").async_get_account()
     sessions = err.value.sessions
     assert len(sessions) == 1
     assert first.stored_config()["access_token"] not in sessions[0].label
-    client = make(sim, session, replace_session=sessions[0].id)
+    client = make(sim, session, client_uuid="another-device", replace_session=sessions[0].id)
     await client.async_get_account()
     assert sim.logins[-1]["session_id"] == sessions[0].id
     assert "replace_session" not in client.stored_config()
@@ -737,3 +752,200 @@ async def test_events_queued_while_feed_down(
         )
     finally:
         await running.stop()
+
+
+# -- the Pusher protocol client against a scripted server ----------------------------------
+
+
+async def _scripted(script: list[Any]) -> tuple[web.AppRunner, str, list[str]]:
+    """Serve a WebSocket that sends the script (str: text, bytes: binary, None: close)."""
+    received: list[str] = []
+
+    async def handle(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        for step in script:
+            if step is None:
+                await ws.close()
+                return ws
+            if isinstance(step, bytes):
+                await ws.send_bytes(step)
+            elif isinstance(step, float):
+                await asyncio.sleep(step)
+            else:
+                await ws.send_str(step)
+        async for msg in ws:
+            received.append(msg.data)
+            if '"pusher:ping"' in msg.data:
+                await ws.send_str(json.dumps({"event": "pusher:pong", "data": {}}))
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/app/key", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    return runner, f"ws://127.0.0.1:{port}", received
+
+
+HELLO = json.dumps(
+    {
+        "event": "pusher:connection_established",
+        "data": json.dumps({"socket_id": "1.2", "activity_timeout": 30}),
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("script", "error"),
+    [
+        (
+            [json.dumps({"event": "pusher:error", "data": {"code": 4001, "message": "no app"}})],
+            PusherError,
+        ),
+        ([json.dumps({"event": "hello"})], BadResponse),
+        ([json.dumps({"event": "pusher:connection_established", "data": "{}"})], BadResponse),
+        (["not json"], BadResponse),
+        (["[1]"], BadResponse),
+        ([b"\x00"], BadResponse),
+        ([None], PusherError),
+    ],
+)
+async def test_pusher_greeting_errors(
+    socket_enabled: None, session: aiohttp.ClientSession, script: list[Any], error: type[Exception]
+) -> None:
+    runner, base, _ = await _scripted(script)
+    try:
+        with pytest.raises(error):
+            await PusherSocket.connect(session, socket_url(base, "key"))
+    finally:
+        await runner.cleanup()
+
+
+async def test_pusher_no_greeting_in_time(
+    socket_enabled: None, session: aiohttp.ClientSession
+) -> None:
+    runner, base, _ = await _scripted([])
+    try:
+        with pytest.raises(CannotConnect):
+            await PusherSocket.connect(session, socket_url(base, "key"), connect_seconds=0.2)
+    finally:
+        await runner.cleanup()
+
+
+async def test_pusher_events(socket_enabled: None, session: aiohttp.ClientSession) -> None:
+    script = [
+        HELLO,
+        json.dumps({"event": "pusher:ping", "data": {}}),
+        json.dumps({"data": "no event"}),
+        json.dumps({"event": "Thing", "data": "{}"}),  # no channel: skipped
+        json.dumps({"event": "Thing", "channel": "c", "data": "plain text"}),
+        json.dumps({"event": "pusher:pong", "data": {}}),
+        json.dumps({"event": "pusher:subscription_error", "channel": "c", "data": {"status": 403}}),
+    ]
+    runner, base, received = await _scripted(script)
+    try:
+        sock = await PusherSocket.connect(session, socket_url(base, "key"))
+        assert sock.socket_id == "1.2"
+        await sock.subscribe("public")
+        seen: list[PusherEvent] = []
+
+        async def read() -> None:
+            async for event in sock.events():
+                seen.append(event)
+
+        with pytest.raises(SubscriptionRefused) as err:
+            await read()
+        assert err.value.code == 403
+        assert [e.data for e in seen] == ["plain text"]
+        await sock.close()
+        assert any('"pusher:pong"' in text for text in received)
+        assert any('"channel": "public"' in text for text in received)
+    finally:
+        await runner.cleanup()
+
+
+async def test_pusher_error_mid_stream(
+    socket_enabled: None, session: aiohttp.ClientSession
+) -> None:
+    runner, base, _ = await _scripted([HELLO, json.dumps({"event": "pusher:error", "data": "x"})])
+    try:
+        sock = await PusherSocket.connect(session, socket_url(base, "key"))
+        with pytest.raises(PusherError):
+            async for _ in sock.events():
+                pass
+        await sock.close()
+    finally:
+        await runner.cleanup()
+
+
+async def test_pusher_unreachable(closed_port: int, session: aiohttp.ClientSession) -> None:
+    with pytest.raises(CannotConnect):
+        await PusherSocket.connect(session, socket_url(f"ws://127.0.0.1:{closed_port}", "key"))
+
+
+# -- odd answers ----------------------------------------------------------------------------
+
+
+def test_flags_and_numbers() -> None:
+    assert _flag("yes") is True
+    assert _flag("off") is False
+    assert _flag(1) is True
+    assert _flag("maybe") is None
+    assert _flag(None) is None
+    assert _int(2.7) == 2
+    assert _int("12") == 12
+    assert _int(True) is None
+    assert _int("x") is None
+    assert _text({"a": 1}) is None
+    assert parse_time("2024-01-01T10:00:00+02:00") == datetime(2024, 1, 1, 8, tzinfo=UTC)
+
+
+async def test_odd_answers(aipix_sim: AipixSimulator, session: aiohttp.ClientSession) -> None:
+    client, cameras = await ready(aipix_sim, session)
+    aipix_sim.fail["GET /api/v1/users/self"] = "html200"
+    with pytest.raises(BadResponse):
+        await client.async_get_cameras()
+    aipix_sim.fail["GET /api/v1/users/self"] = 403
+    with pytest.raises(VendorError):
+        await client.async_get_cameras()
+    del aipix_sim.fail["GET /api/v1/users/self"]
+    aipix_sim.fail["GET /api/v1/events"] = 500
+    status = await client.async_get_status(cameras)  # the event poll is a safety net only
+    assert status
+    aipix_sim.fail["GET /api/v1/cameras/{id}/preview"] = 403
+    aipix_sim.fail["POST /api/v1/cameras/preview"] = 403
+    with pytest.raises((Unavailable, VendorError)):
+        await client.async_get_snapshot(cameras[0].id)
+
+
+async def test_forbidden_camera_keeps_the_others(
+    aipix_sim: AipixSimulator, session: aiohttp.ClientSession
+) -> None:
+    ids = sorted(aipix_sim.cameras)
+    aipix_sim.cameras[ids[0]].forbidden = True
+    for cam in aipix_sim.cameras.values():
+        cam.uuid = ""
+    client, cameras = await ready(aipix_sim, session)
+    with pytest.raises(Unavailable):
+        await client.async_get_stream_source(str(ids[0]))
+    with pytest.raises(Unavailable):
+        await client.async_get_snapshot(str(ids[0]))
+    assert (await client.async_get_stream_source(str(ids[1]))).url
+    assert len(await client.async_get_status(cameras)) == len(ids)
+
+
+async def test_expired_link_is_minted_again(
+    aipix_sim: AipixSimulator, session: aiohttp.ClientSession
+) -> None:
+    client, cameras = await ready(aipix_sim, session)
+    first = await client.async_get_stream_source(cameras[0].id)
+    aipix_sim.expire_links()
+    async with session.get(first.url) as resp:
+        assert resp.status in (401, 403)
+    second = await client.async_get_stream_source(cameras[0].id)
+    assert second.url != first.url
+    async with session.get(second.url) as resp:
+        assert resp.status == 200

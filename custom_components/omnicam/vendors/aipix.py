@@ -11,7 +11,9 @@ agrees:
   (`WrongServer`). The release is the leading ``YY.MM`` of ``version``, remembered in
   `stored_config` (``server_version``).
 - Headers on every call: ``Accept: application/json``, ``X-Client: web`` and one
-  ``X-UUID`` per config entry (generated once, kept through `stored_config`), plus
+  ``X-UUID`` per config entry (kept through `stored_config`; when the entry has none yet,
+  a UUID derived from the server URL and the login, so that clients built before it was
+  stored, e.g. a set-up that failed, present the same device and reuse its session), plus
   ``Authorization: Bearer <token>``. A received token that starts with ``Bearer `` has it
   stripped.
 - Sessions are scarce and there is no refresh: the token is kept (``access_token`` in the
@@ -486,7 +488,9 @@ class AipixClient(VendorClient):
         self._base = URL(url.rstrip("/"))
         self._username = username
         self._password = password
-        self._uuid = client_uuid or str(uuidlib.uuid4())
+        self._uuid = client_uuid or str(
+            uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"omnicam:{self._base}:{username}")
+        )
         self._token = _strip_bearer(access_token)
         self._access_token_id = access_token_id
         self._version = server_version
