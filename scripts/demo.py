@@ -36,6 +36,7 @@ from scripts.demo_aipix import (
 )
 from tests.simulators.amcrest import AmcrestSimulator
 from tests.simulators.ipcamlive import IPCamLiveSimulator, SimCamera
+from tests.simulators.opencamera import OpenCameraSimulator
 from tests.simulators.videoloft import VideoloftSimulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +58,13 @@ SPARE_VIDEOLOFT_UID = 400123
 SPARE_AMCREST_PORT = 8731
 SPARE_AMCREST_RTSP_PORT = 8732
 SPARE_AMCREST_PASSWORD = "demo-amcrest-spare"
+OPENCAMERA_PORT = 8741
+"""The OpenCamera that behaves as the real opencamd daemon (live view only; any login)."""
+OPENCAMERA_FULL_PORT = 8742
+"""The OpenCamera with the full API (token, device, system, recordings)."""
+OPENCAMERA_PASSWORD = "demo-opencamera"
+SPARE_OPENCAMERA_PORT = 8743
+SPARE_OPENCAMERA_PASSWORD = "demo-opencamera-spare"
 ALERT_EVERY = 20.0
 ALERT_SECONDS = 6.0
 MOTION_EVERY = 15.0
@@ -229,13 +237,53 @@ def spare_amcrest() -> AmcrestSimulator:
     return sim
 
 
-async def start_spares() -> tuple[IPCamLiveSimulator, AmcrestSimulator]:
-    """Start the spare IPCamLive account and Amcrest camera (Videoloft's is a login)."""
-    cameras, camera = spare_ipcamlive(), spare_amcrest()
+async def start_spares() -> tuple[IPCamLiveSimulator, AmcrestSimulator, OpenCameraSimulator]:
+    """Start the spare IPCamLive account, Amcrest camera and OpenCamera (Videoloft's is a login)."""
+    cameras, camera, opencamera = spare_ipcamlive(), spare_amcrest(), spare_opencamera()
     await cameras.start(port=SPARE_IPCAMLIVE_PORT)
     await camera.start(port=SPARE_AMCREST_PORT, rtsp_port=SPARE_AMCREST_RTSP_PORT)
-    log(f"Spare accounts, not added: IPCamLive {cameras.url}, Amcrest camera {camera.url}")
-    return cameras, camera
+    await opencamera.start(port=SPARE_OPENCAMERA_PORT)
+    log(
+        f"Spare accounts, not added: IPCamLive {cameras.url}, Amcrest camera {camera.url}, "
+        f"OpenCamera {opencamera.url}"
+    )
+    return cameras, camera, opencamera
+
+
+def opencamera_simulators() -> tuple[OpenCameraSimulator, OpenCameraSimulator]:
+    """Return the demo's OpenCameras: one as the real daemon, one with the full API."""
+    daemon = OpenCameraSimulator(mode="daemon", uuid="6f1c2a3e-0000-4e5f-9a7b-0c1d2e3f4a01")
+    full = OpenCameraSimulator(
+        mode="full", password=OPENCAMERA_PASSWORD, uuid="6f1c2a3e-0000-4e5f-9a7b-0c1d2e3f4a02"
+    )
+    full.recording_now = True  # recorded up to now: stills come from the recording
+    for sim in (daemon, full):
+        sim.video_size = (640, 360)
+    return daemon, full
+
+
+def spare_opencamera() -> OpenCameraSimulator:
+    """Return an OpenCamera with the full API, not added: a newcomer adds it."""
+    sim = OpenCameraSimulator(
+        mode="full", password=SPARE_OPENCAMERA_PASSWORD, uuid="6f1c2a3e-0000-4e5f-9a7b-0c1d2e3f4a03"
+    )
+    sim.video_size = (640, 360)
+    return sim
+
+
+def opencamera_title(sim: OpenCameraSimulator) -> str:
+    """Return the name OmniCam gives the camera (and its entry): its address."""
+    return f"OpenCamera {sim.host}:{sim.port}"
+
+
+def opencamera_cards(
+    daemon: OpenCameraSimulator, full: OpenCameraSimulator
+) -> list[tuple[str, list[str]]]:
+    """Return the OpenCameras' names and status entities (SD card where the API has it)."""
+    return [
+        (opencamera_title(daemon), ["binary_sensor.online"]),
+        (opencamera_title(full), ["binary_sensor.online", "sensor.sd_card_used"]),
+    ]
 
 
 def amcrest_simulator() -> AmcrestSimulator:
@@ -453,6 +501,7 @@ async def add_accounts(
     ipcamlive: IPCamLiveSimulator,
     videoloft: VideoloftSimulator,
     amcrest: AmcrestSimulator,
+    opencameras: tuple[OpenCameraSimulator, ...],
 ) -> None:
     """Add an account for every simulator, through the config flow."""
     await add_account(
@@ -480,6 +529,15 @@ async def add_accounts(
         },
         title=f"{amcrest.model} ({amcrest.host})",
     )
+    for camera in opencameras:
+        await add_account(
+            session,
+            url,
+            token,
+            "opencamera",
+            {"url": camera.url, "username": camera.username, "password": camera.password},
+            title=opencamera_title(camera),
+        )
 
 
 def log_ready(url: str) -> None:
@@ -489,6 +547,8 @@ def log_ready(url: str) -> None:
     log(f"  Every ~{ALERT_EVERY:.0f} s a Videoloft camera sees motion (pushed, not polled).")
     log(f"  Every ~{MOTION_EVERY:.0f} s an Amcrest recorder channel sees motion (pushed).")
     log("  Amcrest live view plays from the simulator's RTSP server (H.264, Digest login).")
+    log(f"  OpenCamera live view is WebRTC, peer to peer: the daemon on {OPENCAMERA_PORT},")
+    log(f"  the full API (SD card, recordings) on {OPENCAMERA_FULL_PORT}.")
     log(f"  Every ~{ANALYTIC_EVERY:.0f} s an AIPIX camera pushes an event (motion mostly).")
     log("  AIPIX Courtyard has PTZ steps and Home position, every AIPIX camera a Mark button.")
     log("  Media > OmniCam: recordings by day, time-lapses, Videoloft events, Amcrest files.")
@@ -514,6 +574,10 @@ async def main() -> None:  # noqa: PLR0915 - the demo's steps, in order
     await amcrest.start(port=AMCREST_PORT, rtsp_port=AMCREST_RTSP_PORT)
     log(f"Amcrest simulator on {amcrest.url} (an NVR of {amcrest.channels} channels)")
     log(f"Amcrest live video on rtsp://{amcrest.host}:{amcrest.rtsp_port}/cam/realmonitor")
+    opencameras = opencamera_simulators()
+    await opencameras[0].start(port=OPENCAMERA_PORT)
+    await opencameras[1].start(port=OPENCAMERA_FULL_PORT)
+    log(f"OpenCamera simulators: {opencameras[0].url} (daemon), {opencameras[1].url} (full API)")
     spares = await start_spares()
     aipix, aipix_spare = aipix_simulator(), spare_aipix()
     await aipix.start(port=AIPIX_PORT)
@@ -521,7 +585,12 @@ async def main() -> None:  # noqa: PLR0915 - the demo's steps, in order
     log(f"AIPIX simulator on {aipix.url} ({len(aipix.cameras)} cameras, release 25.06)")
     log(f"Spare AIPIX server, not added: {aipix_spare.url} (release 23.09)")
 
-    cards = ipcamlive_cards(ipcamlive) + videoloft_cards(videoloft) + amcrest_cards(amcrest)
+    cards = (
+        ipcamlive_cards(ipcamlive)
+        + videoloft_cards(videoloft)
+        + amcrest_cards(amcrest)
+        + opencamera_cards(*opencameras)
+    )
     controls = videoloft_controls(videoloft) | amcrest_controls(amcrest)
     cards += aipix_cards(aipix)
     controls |= aipix_controls(aipix)
@@ -544,7 +613,13 @@ async def main() -> None:  # noqa: PLR0915 - the demo's steps, in order
             token = await login(session, url)
             await keep_http_config(session, url, token)
             await add_accounts(
-                session, url, token, ipcamlive=ipcamlive, videoloft=videoloft, amcrest=amcrest
+                session,
+                url,
+                token,
+                ipcamlive=ipcamlive,
+                videoloft=videoloft,
+                amcrest=amcrest,
+                opencameras=opencameras,
             )
             await add_account(
                 session, url, token, "aipix", aipix_account(aipix), title=aipix_title(aipix)
@@ -569,6 +644,7 @@ async def main() -> None:  # noqa: PLR0915 - the demo's steps, in order
         await amcrest.stop()
         await aipix.stop()
         await aipix_spare.stop()
+        await asyncio.gather(*(camera.stop() for camera in opencameras))
         await asyncio.gather(*(spare.stop() for spare in spares))
         log("stopped")
 
