@@ -122,6 +122,9 @@ async def test_session_limit_419(aipix_sim: AipixSimulator, http: aiohttp.Client
         "is_current",
     }
     assert (await login(http, aipix_sim, uuid="ha", session_id="nope"))[0] == 422
+    aipix_sim.sessions_bare = True
+    status, bare = await login(http, aipix_sim, uuid="ha")
+    assert (status, [s["id"] for s in bare]) == (419, [s["id"] for s in body["sessions"]])
     victim = body["sessions"][0]["id"]
     status, _ = await login(http, aipix_sim, uuid="ha", session_id=victim)
     assert status == 200

@@ -20,7 +20,8 @@ Behaviour, after the notes (what they leave open is chosen here and said so):
   is a 422 with ``errors.captcha``. With `sessions_limit` reached, 419 with
   ``{"sessions_limit", "sessions": [{id, online, last, user_agent, client, ip,
   is_current}], "key", "captcha_will_required_in"}``; a login carrying ``session_id``
-  ends that session and goes through (an unknown id is a 422 ``errors.session_id``).
+  ends that session and goes through (an unknown id is a 422 ``errors.session_id``);
+  `sessions_bare` answers the 419 with the bare array of sessions instead.
 - ``POST /api/v1/logout`` ``{"uuid"}`` ends the session of that X-UUID (the caller's
   own when absent): ``{"status": "ok"}``.
 - Errors: 422 ``{"message": "The given data was invalid", "errors": {field: [msg]}}``;
@@ -402,6 +403,8 @@ class AipixSimulator:
         self.fail: dict[str, int | str] = {}
         self.sessions_limit: int | None = None
         self.captcha = False
+        self.sessions_bare = False
+        """Answer 419 with a bare array of sessions (the Android SDK accepts that too)."""
         self.captcha_answer = "42"
         self.bearer_prefix = False
         self.token_lifetime: float | None = None
@@ -954,7 +957,8 @@ class AipixSimulator:
             self._sessions.pop(old.id)
             self._tokens.pop(old.token, None)
         if self.sessions_limit is not None and len(self._sessions) >= self.sessions_limit:
-            return web.json_response(self._limit_body(device), status=419)
+            limit = self._limit_body(device)
+            return web.json_response(limit["sessions"] if self.sessions_bare else limit, status=419)
         self._next_id += 1
         session = _Session(
             id=str(self._next_id),
