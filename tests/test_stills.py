@@ -11,6 +11,7 @@ from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 import io
 import logging
+import re
 from typing import Any
 
 import aiohttp
@@ -354,6 +355,34 @@ async def test_webrtc_still_no_video(
 
     with pytest.raises(Unavailable, match="no picture"):
         await capture_webrtc_still(blocked, timeout=2)
+    assert_closed(peers)
+
+
+async def test_webrtc_still_connection_fails(
+    opencamera_sim: OpenCameraSimulator,
+    http: aiohttp.ClientSession,
+    peers: list[RecordedPeerConnection],
+) -> None:
+    """A connection that fails (the camera's port is closed) gives Unavailable at once."""
+    exchange = exchanger(http, opencamera_sim)
+
+    def no_candidates(sdp: str) -> str:
+        return "\r\n".join(line for line in sdp.split("\r\n") if not line.startswith("a=cand"))
+
+    def closed_port(sdp: str) -> str:
+        # a=candidate:FOUNDATION COMPONENT PROTOCOL PRIORITY ADDRESS PORT typ ...
+        return "\r\n".join(
+            re.sub(r"^(a=candidate:\S+ \d+ \S+ \d+ \S+) \d+", r"\1 9", line)
+            for line in sdp.split("\r\n")
+        )
+
+    async def refused(offer: str) -> str:
+        return closed_port(await exchange(no_candidates(offer)))
+
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(Unavailable, match="connection to the camera failed"):
+        await capture_webrtc_still(refused, timeout=30)
+    assert asyncio.get_running_loop().time() - started < 10
     assert_closed(peers)
 
 

@@ -262,7 +262,9 @@ async def capture_webrtc_still(
             h264 = [codec for codec in codecs if codec.name == "H264"]
             transceiver.setCodecPreferences(h264)
             await pc.setLocalDescription(await pc.createOffer())
-            answer = await exchange(pc.localDescription.sdp)
+            offer = pc.localDescription.sdp
+            _LOGGER.debug("WebRTC still: offer with %s candidates", offer.count("a=candidate:"))
+            answer = await exchange(offer)
             await _set_answer(pc, answer)
             frame = await picture
     except TimeoutError as err:
@@ -270,12 +272,15 @@ async def capture_webrtc_still(
     finally:
         if not picture.done():
             picture.cancel()
+        elif not picture.cancelled():
+            picture.exception()  # seen (a failure raced with another error): no warning
         closing = loop.create_task(_close(pc, readers))
         try:
             await asyncio.shield(closing)
         except asyncio.CancelledError:
             await closing  # cancelled again while closing: finish closing all the same
             raise
+    _LOGGER.debug("WebRTC still: a %sx%s key frame", frame.width, frame.height)
     return await loop.run_in_executor(None, encode_jpeg, frame)
 
 
