@@ -161,6 +161,8 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
         self.client = client
         self._cameras: dict[str, Camera] | None = None
         self._cameras_read_at = dt_util.utcnow()
+        self._camera_list_changes = 0
+        """How many times a feed said the camera list changed."""
         self._camera_list_interval = timedelta(seconds=client.camera_list_seconds)
         self.last_poll_seconds: float | None = None
         self.feeds: dict[str, FeedState] = {}
@@ -350,8 +352,12 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
         now = dt_util.utcnow()
         if self._cameras is not None and now - self._cameras_read_at < self._camera_list_interval:
             return self._cameras
+        changes = self._camera_list_changes
         cameras = {camera.id: camera for camera in await self.client.async_get_cameras()}
-        previous, self._cameras, self._cameras_read_at = self._cameras, cameras, now
+        previous, self._cameras = self._cameras, cameras
+        if self._camera_list_changes == changes:
+            self._cameras_read_at = now
+        # else: the list changed again while it was read (a push): read it again next time.
         self._sync_parents(cameras)
         if previous is not None:
             self._follow_changes(previous, cameras)
@@ -437,6 +443,7 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
         if update.cameras_changed and data is not None and not self._stopped:
             LOGGER.debug("The camera list of %s changed; reading it again", self.config_entry.title)
             self._cameras_read_at = dt_util.utc_from_timestamp(0)
+            self._camera_list_changes += 1
             self.config_entry.async_create_background_task(
                 self.hass, self.async_request_refresh(), f"{DOMAIN} camera list"
             )

@@ -57,11 +57,12 @@ from .views import async_media_location, media_path, thumbnail_path
 
 KIND_CAPABILITY = {
     MediaKind.RECORDING: Capability.RECORDINGS,
+    MediaKind.ARCHIVE: Capability.ARCHIVE,
     MediaKind.TIMELAPSE: Capability.TIMELAPSE,
     MediaKind.EVENT: Capability.EVENTS,
-    MediaKind.ARCHIVE: Capability.ARCHIVE,
     MediaKind.MARK: Capability.MARKS,
 }
+"""Folders of a camera, in this order."""
 ITEM = "item"
 OLDER_EVENTS = "older_events"
 OLDER_MARKS = "older_marks"
