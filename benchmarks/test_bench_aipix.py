@@ -128,7 +128,7 @@ async def _set_up(
     rows.append(("set-up requests", f"{setup.total()} ({fmt(setup)})"))
     rows.append(("push sockets (long-lived)", f"{sim.pusher.connections} opened"))
     # The camera list is read once for the cameras and once more for their first status
-    # (the client does not reuse the list it read a moment before): 2 × ⌈N/page⌉.
+    # (the client does not reuse the list it read a moment before): 2 x ⌈N/page⌉.
     assert pages <= 2 * _list_pages()
     assert setup.total() - pages <= 12, setup
     assert sim.pusher.connections == 1
