@@ -341,6 +341,7 @@ class OpenCameraSimulator:
         self.sessions: list[LiveSession] = []
         self.frames_sent = 0
         self._stopping = False
+        self._closing: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self.host = "127.0.0.1"
         self.port = 0
@@ -366,16 +367,24 @@ class OpenCameraSimulator:
     async def stop(self) -> None:
         """Close every live session and stop serving."""
         self._stopping = True
+        if self._closing:
+            await asyncio.wait(self._closing)
         await self.close_sessions()
         if self._runner:
             await self._runner.cleanup()
             self._runner = None
 
     async def close_sessions(self) -> None:
-        """Close every peer connection (the viewers see the camera go away)."""
-        for session in self.sessions:
-            if session.pc is not None:
-                await session.pc.close()
+        """Close every peer connection (the viewers see the camera go away).
+
+        aiortc's connecting task of a peer connection unwinds a few loop turns after
+        close() (its DTLS start fails then): wait for it, so that no task outlives stop().
+        """
+        pcs = [session.pc for session in self.sessions if session.pc is not None]
+        for pc in pcs:
+            await pc.close()
+        if tasks := _tasks_of(pcs):
+            await asyncio.wait(tasks, timeout=2)
 
     @property
     def uptime(self) -> int:
@@ -398,9 +407,7 @@ class OpenCameraSimulator:
         """Restart: uptime from zero, tokens dropped, live sessions closed."""
         self.boot_time = datetime.now(UTC)
         self.tokens.clear()
-        for session in self.sessions:
-            if session.pc is not None:
-                asyncio.get_running_loop().create_task(session.pc.close())
+        self._closing.add(asyncio.get_running_loop().create_task(self.close_sessions()))
 
     def expire_tokens(self) -> None:
         """Make every token handed out so far invalid."""
@@ -680,6 +687,16 @@ class OpenCameraSimulator:
         await pc.setLocalDescription(await pc.createAnswer())
         session.answer = pc.localDescription.sdp
         return session.answer
+
+
+def _tasks_of(pcs: list[RTCPeerConnection]) -> list[asyncio.Task[Any]]:
+    """Return the pending tasks running a method of one of these peer connections."""
+    found = []
+    for task in asyncio.all_tasks():
+        frame = getattr(task.get_coro(), "cr_frame", None)
+        if frame is not None and any(frame.f_locals.get("self") is pc for pc in pcs):
+            found.append(task)
+    return found
 
 
 def _drop(request: web.Request) -> web.Response:
