@@ -113,6 +113,11 @@ async def test_sensors_and_boot_time(
     assert states[f"sensor.{prefix}_sd_card_free"] == "23.0"
     assert states[f"sensor.{prefix}_sd_card_total"] == "32.0"
     assert states[f"sensor.{prefix}_sd_card_used"] == "28.1"
+    # What /device tells; no Bandwidth sensor: the API never says it.
+    assert states[f"sensor.{prefix}_video_resolution"] == "1920x1080"
+    assert states[f"sensor.{prefix}_frame_rate"] == "15.0"
+    assert states[f"sensor.{prefix}_video_codec"] == "H.264"
+    assert not [entity_id for entity_id in states if "bandwidth" in entity_id]
     boot = hass.states.get(f"sensor.{prefix}_last_boot")
     assert boot is not None
     for _ in range(3):

@@ -96,7 +96,7 @@ SENSORS: tuple[OmniCamSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfDataRate.MEGABITS_PER_SECOND,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=2,
-        capability=Capability.STREAM_INFO,
+        capability=Capability.STREAM_BANDWIDTH,
         value_fn=_stream(lambda info: info.bandwidth_mbps),
     ),
     OmniCamSensorDescription(

@@ -354,7 +354,7 @@ class IPCamLiveClient(VendorClient):
         first poll does not ask for it again.
         """
         probes: dict[tuple[Capability, ...], Awaitable[Any]] = {
-            (Capability.STREAM_INFO,): self._stream_info(alias),
+            (Capability.STREAM_INFO, Capability.STREAM_BANDWIDTH): self._stream_info(alias),
             (Capability.STORAGE_INFO, Capability.RECORDINGS): self._storage_info(alias),
             (Capability.TIMELAPSE,): self._call("gettimelapseurl", alias=alias),
             (Capability.PIN_LOCK,): self._pin_lock(alias),

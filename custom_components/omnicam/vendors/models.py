@@ -64,6 +64,10 @@ class Capability(StrEnum):
     """The status tells the memory card's free and total size (`CameraStatus.card`)."""
     BOOT_TIME = "boot_time"
     """The status tells when the camera last started (`CameraStatus.boot_time`)."""
+    STREAM_BANDWIDTH = "stream_bandwidth"
+    """With STREAM_INFO: the stream info tells the stream's bandwidth
+    (`StreamInfo.bandwidth_mbps`); a vendor that never gives it leaves this out, and no
+    Bandwidth sensor is made."""
 
 
 class RecordMode(StrEnum):
