@@ -949,3 +949,58 @@ async def test_expired_link_is_minted_again(
     assert second.url != first.url
     async with session.get(second.url) as resp:
         assert resp.status == 200
+
+
+async def test_uuid_endpoints_absent_or_odd(
+    socket_enabled: None, session: aiohttp.ClientSession
+) -> None:
+    sim = AipixSimulator(release="25.06")
+    await sim.start()
+    try:
+        client, cameras = await ready(sim, session)
+        # Both video endpoints missing (404/405): remembered, the client API is used.
+        sim.fail["POST /api/v1/cameras/video"] = 404
+        sim.fail["POST /api/v1/billing/cameras/video"] = 405
+        source = await client.async_get_stream_source(cameras[0].id)
+        assert "/media/" in source.url
+        sent = sim.requests["POST /api/v1/cameras/video"]
+        await client.async_get_stream_source(cameras[0].id)
+        assert sim.requests["POST /api/v1/cameras/video"] == sent
+        # A preview link answer without a url is a bad answer; a refusal stays an error.
+        sim.fail["POST /api/v1/cameras/preview"] = 422
+        with pytest.raises(VendorError):
+            await client.async_get_snapshot(cameras[0].id)
+        # The media server down, a link refused, an HTML page instead of a picture.
+        del sim.fail["POST /api/v1/cameras/preview"]
+        sim.dead_servers.add("main")
+        with pytest.raises(CannotConnect):
+            await client.async_get_snapshot(cameras[0].id)
+    finally:
+        await sim.stop()
+
+
+async def test_odd_pushes(aipix_sim: AipixSimulator, feed_25: Feed) -> None:
+    sim = aipix_sim
+    await sim.push("mark_created", {"id": 1, "camera_id": min(sim.cameras)})
+    await sim.push("camera.store_favorite", {"camera_id": min(sim.cameras)})
+    await sim.push("analytic_case_face_event_created", {"id": 9})  # no camera: skipped
+    await sim.pusher.trigger(f"private-user.{sim.user_id}", "App\\Events\\UserPush", "{}")
+    await sim.push("analytic_case_face_event_created", {"id": 10, "camera_id": 424242})
+    await sim.push_analytic(min(sim.cameras), "container_number_recognition")
+    update = await feed_25.wait_for(lambda u: u.event is not None)
+    assert update.event is not None
+    assert update.event.kind is None
+    assert update.event.type == "container_number_recognition"
+
+
+@pytest.fixture
+async def feed_25(
+    aipix_sim: AipixSimulator, session: aiohttp.ClientSession
+) -> AsyncGenerator[Feed]:
+    client, cameras = await ready(aipix_sim, session)
+    running = Feed(client, cameras)
+    running.start()
+    async with asyncio.timeout(5):
+        await running.connected.wait()
+    yield running
+    await running.stop()
