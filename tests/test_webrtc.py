@@ -21,6 +21,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.omnicam.webrtc import offer_with_candidates, sdp_has_candidates
 from tests.conftest import wait_for
+from tests.peers import close_peer
 from tests.simulators.opencamera import OpenCameraSimulator
 
 ENTITY = "camera.opencamera_127_0_0_1"
@@ -53,9 +54,7 @@ class Browser:
         return self.pc.localDescription.sdp
 
     async def close(self) -> None:
-        await self.pc.close()
-        for pull in self._pulls:
-            pull.cancel()
+        await close_peer(self.pc, self._pulls)
 
 
 @pytest.fixture
