@@ -9,6 +9,7 @@ from homeassistant.components.camera import async_get_image
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -189,7 +190,14 @@ async def test_recordings_in_the_media_browser(
     root = f"media-source://{DOMAIN}/{entry.entry_id}/camera"
     camera = await media_source.async_browse_media(hass, root)
     assert [child.title for child in camera.children] == ["Recordings"]
+    client = entry.runtime_data.client
+    probes = client.request_count["vod_probe"]
     days = await media_source.async_browse_media(hass, camera.children[0].media_content_id)
+    # The days the card holds (the simulator's oldest recording began 34 hours ago),
+    # found at set-up: opening the folder asks the camera nothing.
+    assert client.request_count["vod_probe"] == probes
+    oldest = dt_util.as_local(opencamera_full_sim.recordings[0][0]).date()
+    assert len(days.children) == (dt_util.now().date() - oldest).days + 1
     today = await media_source.async_browse_media(hass, days.children[0].media_content_id)
     assert today.children
     item = today.children[0]

@@ -413,6 +413,73 @@ async def test_recordings(
         await client.async_get_media_location(CAMERA_ID, MediaKind.EVENT, items[0].id)
 
 
+def _probes(client: opencamera.OpenCameraClient) -> int:
+    return client.request_count.get("vod_probe", 0)
+
+
+async def test_recording_days_from_the_oldest_recording(
+    opencamera_full_sim: OpenCameraSimulator, session: aiohttp.ClientSession
+) -> None:
+    """Days offered: from the card's oldest recording to today, found in a few probes."""
+    sim = opencamera_full_sim
+    now = datetime.now(UTC).replace(microsecond=0)
+    sim.recordings = [
+        (now - timedelta(days=9, hours=2), now - timedelta(days=9, hours=1)),
+        (now - timedelta(hours=1), now - timedelta(minutes=1)),
+    ]
+    oldest = (now - timedelta(days=9, hours=2)).date()
+    client = client_of(sim, session)
+    assert client.media_day_count(CAMERA_ID) == client.media_days  # nothing read yet
+    before = _probes(client)
+    await client.async_get_cameras()
+    searched = _probes(client) - before - 1  # one probe tells whether VOD works at all
+    assert searched <= 8  # a binary search over 90 days
+    assert client.media_day_count(CAMERA_ID) == (now.date() - oldest).days + 1
+    # Asking how many days sends nothing; a day before the oldest is empty without a probe.
+    before = _probes(client)
+    assert client.media_day_count(CAMERA_ID) == (now.date() - oldest).days + 1
+    assert (
+        await client.async_list_media_day(
+            CAMERA_ID, MediaKind.RECORDING, oldest - timedelta(days=1)
+        )
+        == []
+    )
+    assert _probes(client) == before
+    # A day's listing: one probe of the whole day, one per hour of it at most.
+    items = await client.async_list_media_day(CAMERA_ID, MediaKind.RECORDING, oldest)
+    assert items
+    assert _probes(client) - before <= 25
+
+    # Recorded since before the window: the window's 90 days. Nothing at all: today only.
+    sim.recordings = [(now - timedelta(days=200), now - timedelta(minutes=1))]
+    await client.async_get_cameras()
+    assert client.media_day_count(CAMERA_ID) == opencamera.MEDIA_DAYS_MAX
+    sim.recordings = []
+    await client.async_get_cameras()
+    assert client.media_day_count(CAMERA_ID) == 1
+    # The camera refuses the long range, or does not answer: the last finding stays.
+    sim.recordings = [(now - timedelta(days=3), now - timedelta(days=2))]
+    sim.fail["vod"] = 400
+    await client.async_get_cameras()
+    assert client.media_day_count(CAMERA_ID) == 1
+    sim.fail.clear()
+    await client.async_get_cameras()
+    assert client.media_day_count(CAMERA_ID) == 4
+
+
+async def test_recording_days_without_a_card(
+    opencamera_full_sim: OpenCameraSimulator, session: aiohttp.ClientSession
+) -> None:
+    """Without /system (no card to go by): the default days, and no search."""
+    opencamera_full_sim.fail["system"] = 501
+    client = client_of(opencamera_full_sim, session)
+    [camera] = await client.async_get_cameras()
+    assert camera.has(Capability.RECORDINGS)
+    assert not camera.has(Capability.SD_CARD)
+    assert _probes(client) == 1
+    assert client.media_day_count(CAMERA_ID) == client.media_days == 14
+
+
 async def test_no_recordings_in_daemon_mode(
     opencamera_sim: OpenCameraSimulator, session: aiohttp.ClientSession
 ) -> None:

@@ -381,7 +381,7 @@ class OmniCamMediaSource(MediaSource):
     @staticmethod
     def _day_count(entry: OmniCamConfigEntry, camera: Camera, kind: MediaKind) -> int:
         """Return how many days back a kind listed by day is offered, today included."""
-        days = entry.runtime_data.client.media_days
+        days = entry.runtime_data.client.media_day_count(camera.id)
         status = entry.runtime_data.coordinator.data.status.get(camera.id)
         if kind is MediaKind.ARCHIVE and status is not None and status.archive_start is not None:
             start = dt_util.as_local(status.archive_start).date()

@@ -102,6 +102,15 @@ class VendorClient(ABC):
         self.request_count: dict[str, int] = {}
         """Requests sent, by API function: for benchmarks and diagnostics."""
 
+    def media_day_count(self, camera_id: str) -> int:
+        """Return how many days back, today included, a camera's recordings are offered.
+
+        `media_days` unless the vendor knows better for that camera (for one, from the
+        oldest recording its memory card still holds). No request: answers from what the
+        client already read.
+        """
+        return self.media_days
+
     def count(self, function: str) -> None:
         """Count one request to an API function."""
         self.request_count[function] = self.request_count.get(function, 0) + 1

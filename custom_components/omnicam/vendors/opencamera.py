@@ -50,7 +50,16 @@ assume, and the simulator agrees:
   (``2026-12-04T10:00:00Z``; the format is UNCONFIRMED). 404 means nothing recorded, a JSON
   body is an error, anything else is the video. A day is listed as pieces of at most an
   hour (Home Assistant's local day), newest first, each probed (the status only; the body
-  is not read), after one probe of the whole day. An MP4 body (``ftyp``) is served as it
+  is not read), after one probe of the whole day. Days offered: where ``/system`` answers
+  (the camera has a card), from the oldest day the card still holds to today, at most
+  `MEDIA_DAYS_MAX`: found with each camera list read (at set-up, then hourly) by a binary
+  search over VOD ranges from the window's first day (about 8 probes; we assume the camera
+  answers a range of many days with 200 or 404 like a short one, without sending the
+  video before we close). The card's size is no guide: the camera tells no bitrate, and a
+  camera that records on motion holds far more days than continuous video would. Without
+  ``/system``, or when the search gets no answer, `media_days` (14). Opening the
+  Recordings folder sends no request; a day older than the oldest recording is empty
+  without one. An MP4 body (``ftyp``) is served as it
   is; MPEG-TS or raw H.264 are served with their own media type (not remuxed: the proxy
   remuxes DAV only).
 - Stills: the camera has no snapshot call. Where VOD works, the last key frame recorded
@@ -138,6 +147,8 @@ VOD_STILL_SECONDS: Final = 120
 """A still from VOD is the last key frame recorded within this many seconds."""
 STILL_MAX_AGE: Final = 60.0
 VOD_PROBE_PARALLEL: Final = 4
+MEDIA_DAYS_MAX: Final = 90
+"""At most this many days of recordings are offered (and searched for the oldest)."""
 MP2T_MIME: Final = "video/mp2t"
 H264_MIME: Final = "video/h264"
 
@@ -280,6 +291,8 @@ class OpenCameraClient(VendorClient):
         self._has_device: bool | None = None
         self._has_system: bool | None = None
         self._has_vod: bool | None = None
+        self._oldest_day: date | None = None
+        """The first day (in `_tz`) that holds a recording, found at the last camera read."""
         self._firmware: str | None = None
         self._ice: list[str] = []
         self._card: CardInfo | None = None
@@ -655,6 +668,8 @@ class OpenCameraClient(VendorClient):
         await self._read_device()
         await self._read_system()
         self._has_vod = await self._probe_vod()
+        if self._has_vod and self._has_system:
+            await self._find_oldest_day()
         capabilities = {
             Capability.LIVE_STREAM,
             Capability.WEBRTC,
@@ -837,6 +852,8 @@ class OpenCameraClient(VendorClient):
             return await super().async_list_media_day(camera_id, kind, day)
         if self._has_vod is False:
             raise NotSupported("the camera has no recordings (VOD)")
+        if self._oldest_day is not None and day < self._oldest_day:
+            return []  # older than the card's oldest recording: nothing to ask for
         first = datetime.combine(day, dt_time(0), self._tz).astimezone(UTC)
         last = datetime.combine(day + timedelta(days=1), dt_time(0), self._tz).astimezone(UTC)
         now = datetime.now(UTC).replace(microsecond=0)
@@ -871,6 +888,53 @@ class OpenCameraClient(VendorClient):
         ]
         items.reverse()
         return items
+
+    def media_day_count(self, camera_id: str) -> int:
+        """Return the days from the card's oldest recording to today (`media_days` unknown)."""
+        if self._oldest_day is None:
+            return self.media_days
+        today = datetime.now(self._tz).date()
+        return max(1, min((today - self._oldest_day).days + 1, MEDIA_DAYS_MAX))
+
+    async def _find_oldest_day(self) -> None:
+        """Find the first day that holds a recording, within `MEDIA_DAYS_MAX` days.
+
+        A VOD range answers 404 when nothing in it is recorded, so "anything recorded from
+        the window's first day to the end of day j" grows with j: a binary search over j
+        finds the oldest day in about log2(`MEDIA_DAYS_MAX`) + 1 probes (statuses only,
+        the video is not read). Nothing recorded at all: today only. No answer: the
+        previous finding stays (also after an answer other than 200 or 404).
+        """
+        today = datetime.now(self._tz).date()
+        window = today - timedelta(days=MEDIA_DAYS_MAX - 1)
+        now = datetime.now(UTC).replace(microsecond=0)
+
+        def day_start(day: date) -> datetime:
+            return datetime.combine(day, dt_time(0), self._tz).astimezone(UTC)
+
+        async def recorded_until(day: date) -> bool:
+            end = min(day_start(day + timedelta(days=1)), now)
+            status = await self._vod_status(day_start(window), end)
+            if status not in (200, 404):
+                raise VendorError(status, "vod: a range of days was not answered")
+            return status == 200
+
+        try:
+            if not await recorded_until(today):
+                self._oldest_day = today
+                return
+            low, high = 0, MEDIA_DAYS_MAX - 1  # days after the window's first: high holds
+            while low < high:
+                middle = (low + high) // 2
+                if await recorded_until(window + timedelta(days=middle)):
+                    high = middle
+                else:
+                    low = middle + 1
+        except OmniCamError as err:
+            _LOGGER.debug("OpenCamera %s: oldest recording not found: %s", self._address, err)
+            return
+        self._oldest_day = window + timedelta(days=low)
+        _LOGGER.debug("OpenCamera %s: recordings since %s", self._address, self._oldest_day)
 
     async def async_list_media(self, camera_id: str, kind: MediaKind) -> list[RecordedItem]:
         """Return today's pieces (the Media browser lists by day)."""
