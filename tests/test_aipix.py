@@ -334,16 +334,22 @@ async def test_logout_push_logs_in_again_then_asks_for_the_password(
     hass: HomeAssistant, aipix_sim: AipixSimulator
 ) -> None:
     entry = await _setup(hass, aipix_sim)
+
+    def token_channel_heard() -> bool:
+        # The socket listens on the current session's token channel (where `logout` comes):
+        # the server lists such a session as online.
+        (session,) = aipix_sim.sessions
+        return bool(session["online"])
+
     # The session is deleted on the server: a fresh login, no question asked.
-    await wait_for(lambda: aipix_sim.subscribed() > 0)
+    await wait_for(token_channel_heard)
     logins = len(aipix_sim.logins)
     await aipix_sim.delete_session(aipix_sim.sessions[0]["id"])
     await wait_for(lambda: len(aipix_sim.logins) > logins)
     await hass.async_block_till_done()
     assert not hass.config_entries.flow.async_progress()
     # Deleted again, and the password changed meanwhile: reauth.
-    await wait_for(lambda: aipix_sim.subscribed() > 0)
-    await wait_for(lambda: aipix_sim.subscribed() > 0)
+    await wait_for(token_channel_heard)
     aipix_sim.password = "new-pass"
     await aipix_sim.delete_session(aipix_sim.sessions[0]["id"])
     await wait_for(lambda: bool(hass.config_entries.flow.async_progress()), 10)

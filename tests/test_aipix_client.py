@@ -328,7 +328,13 @@ async def test_cameras_paged_and_capabilities(
         ):
             assert camera.has(cap), cap
         assert camera.event_types == (EventKind.MOTION,)
-        # Status: 25 ids a call when the server pages by 25.
+        # The first status comes from the list just read: no request for it.
+        before = sim.requests.total()
+        status = await client.async_get_status(cameras)
+        assert len(status) == 60
+        assert sim.requests.total() - before == sim.requests["GET /api/v1/events"]
+        assert sim.requests["GET /api/v1/cameras/shows"] == 0
+        # Then: 25 ids a call when the server pages by 25.
         before = sim.requests["GET /api/v1/cameras/shows"]
         status = await client.async_get_status(cameras)
         assert len(status) == 60
@@ -345,12 +351,14 @@ async def test_status_from_list_pages_when_cheaper(
     try:
         client, cameras = await ready(sim, session)
         assert sim.requests["GET /api/v1/cameras"] == 1  # per_page=100 honoured
+        await client.async_get_status(cameras)  # the first: from the list just read
+        assert sim.requests["GET /api/v1/cameras"] == 1
         before = sim.requests["GET /api/v1/cameras"]
         status = await client.async_get_status(cameras)
         assert len(status) == 60
         assert sim.requests["GET /api/v1/cameras"] - before == 1
         assert sim.requests["GET /api/v1/cameras/shows"] == 0
-        assert sim.requests["GET /api/v1/events"] == 1
+        assert sim.requests["GET /api/v1/events"] == 2
     finally:
         await sim.stop()
 
@@ -375,6 +383,7 @@ async def test_status_words(sim: AipixSimulator, session: aiohttp.ClientSession)
 
 async def test_status_errors(aipix_sim: AipixSimulator, session: aiohttp.ClientSession) -> None:
     client, cameras = await ready(aipix_sim, session)
+    await client.async_get_status(cameras)  # the first: from the list just read
     aipix_sim.fail["GET /api/v1/cameras"] = "truncated"
     with pytest.raises(BadResponse):
         await client.async_get_status(cameras)

@@ -167,6 +167,8 @@ REQUEST_TIMEOUT: Final = 20.0
 MEDIA_LIMIT: Final = 32 * 1024 * 1024
 PER_PAGE: Final = 100
 SHOWS_BATCH: Final = 25
+LIST_REUSE_SECONDS: Final = 10.0
+"""A status read this soon after the camera list was read uses that list's statuses."""
 MAX_PAGES: Final = 1000
 MAX_PARALLEL: Final = 4
 EVENTS_PAGE: Final = 50
@@ -503,6 +505,10 @@ class AipixClient(VendorClient):
         self._permissions: frozenset[str] = frozenset()
         self._raw: dict[str, dict[str, Any]] = {}
         self._page_size: int | None = None
+        self._listed_at: float | None = None
+        """When the whole camera list was last read (monotonic): a status read right after it
+        (the first poll of a set-up) takes the statuses from that list instead of reading it
+        again."""
         self._uuid_endpoints: dict[str, bool] = {}
         self._ws_path: str | None = None
         self._newest_event: int | None = None
@@ -806,6 +812,7 @@ class AipixClient(VendorClient):
             if (cid := self._take_raw(raw)) is not None:
                 known[cid] = self._raw[cid]
         self._raw = known
+        self._listed_at = time.monotonic()
         return [self._camera_of(cid, raw) for cid, raw in known.items()]
 
     def _camera_of(self, cid: str, raw: Mapping[str, Any]) -> Camera:
@@ -856,7 +863,10 @@ class AipixClient(VendorClient):
         """Read every camera's status in as few calls as the server allows; poll events."""
         wanted = {camera.id for camera in cameras}
         status: dict[str, CameraStatus] = {}
-        if wanted and self._page_size is not None and self._page_size > SHOWS_BATCH:
+        listed_at, self._listed_at = self._listed_at, None
+        if wanted and listed_at is not None and time.monotonic() - listed_at < LIST_REUSE_SECONDS:
+            status = {cid: self._status_of(self._raw[cid]) for cid in wanted if cid in self._raw}
+        elif wanted and self._page_size is not None and self._page_size > SHOWS_BATCH:
             for raw in await self._pages():
                 cid = self._take_raw(raw)
                 if cid in wanted:
