@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import io
 
+import av
 from homeassistant.components import media_source
 from homeassistant.components.camera import async_get_image
 from homeassistant.config_entries import ConfigEntryState
@@ -15,7 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.omnicam.const import DOMAIN
 from tests.conftest import assert_no_secret
-from tests.simulators.opencamera import OpenCameraSimulator
+from tests.simulators.opencamera import OpenCameraSimulator, vod_clip
 from tests.test_webrtc import setup_camera
 
 JPEG = b"\xff\xd8"
@@ -208,6 +210,49 @@ async def test_recordings_in_the_media_browser(
     assert resp.status == 200
     body = await resp.read()
     assert body[4:8] == b"ftyp"
+
+
+@pytest.mark.parametrize("container", ["mp4", "mpegts", "h264"])
+async def test_recordings_play_as_mp4_whatever_the_camera_sends(
+    hass: HomeAssistant,
+    opencamera_full_sim: OpenCameraSimulator,
+    hass_client,  # type: ignore[no-untyped-def]
+    container: str,
+) -> None:
+    """MP4 as it is; MPEG-TS and raw H.264 remuxed to MP4 (the same pictures, not re-encoded)."""
+    sim = opencamera_full_sim
+    sim.vod_container = container
+    assert await async_setup_component(hass, "media_source", {})
+    entry = await setup_camera(hass, sim)
+    root = f"media-source://{DOMAIN}/{entry.entry_id}/camera/recording"
+    days = await media_source.async_browse_media(hass, root)
+    today = await media_source.async_browse_media(hass, days.children[0].media_content_id)
+    item = today.children[0]
+    assert item.can_play
+    resolved = await media_source.async_resolve_media(hass, item.media_content_id, None)
+    assert resolved.mime_type == "video/mp4"
+    http = await hass_client()
+    resp = await http.get(resolved.url)
+    assert resp.status == 200
+    assert resp.content_type == "video/mp4"
+    body = await resp.read()
+    assert body[4:8] == b"ftyp"
+    sent = vod_clip(sim.vod_cap_seconds, *sim.video_size, container_format=container)
+    assert await hass.async_add_executor_job(_pictures, body) == await hass.async_add_executor_job(
+        _pictures, sent
+    )
+
+
+def _pictures(data: bytes) -> list[tuple[str, bool, bytes]]:
+    """Return each coded picture of a video: codec, key frame, its last bytes.
+
+    The headers around a picture differ between containers (start codes or lengths,
+    parameter sets in the stream or aside); the coded picture itself does not.
+    """
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        name = stream.codec_context.name
+        return [(name, p.is_keyframe, bytes(p)[-64:]) for p in container.demux(stream) if p.size]
 
 
 async def test_no_recordings_in_daemon_mode(

@@ -480,6 +480,36 @@ async def test_recording_days_without_a_card(
     assert client.media_day_count(CAMERA_ID) == client.media_days == 14
 
 
+@pytest.mark.parametrize(
+    ("container", "mime"),
+    [("mp4", "video/mp4"), ("mpegts", "video/mp2t"), ("h264", "video/h264")],
+)
+async def test_recording_media_type_from_the_body(
+    opencamera_full_sim: OpenCameraSimulator,
+    session: aiohttp.ClientSession,
+    container: str,
+    mime: str,
+) -> None:
+    """What the camera sends is told by the body's first bytes (the proxy remuxes by it)."""
+    opencamera_full_sim.vod_container = container
+    client = client_of(opencamera_full_sim, session)
+    await client.async_get_cameras()
+    [item, *_] = await client.async_list_media(CAMERA_ID, MediaKind.RECORDING)
+    location = await client.async_get_media_location(CAMERA_ID, MediaKind.RECORDING, item.id)
+    assert location.mime_type == mime
+
+
+def test_container_sniffing() -> None:
+    """MP4, MPEG-TS, raw H.264 and raw H.265 (by the first NAL unit); else unknown."""
+    assert opencamera.container_mime(b"\x00\x00\x00\x18ftypisom") == "video/mp4"
+    assert opencamera.container_mime(b"\x47\x40\x00\x10") == "video/mp2t"
+    assert opencamera.container_mime(b"\x00\x00\x00\x01\x67\x64") == "video/h264"
+    assert opencamera.container_mime(b"\x00\x00\x01\x09\xf0") == "video/h264"
+    assert opencamera.container_mime(b"\x00\x00\x00\x01\x40\x01") == "video/h265"
+    assert opencamera.container_mime(b"\x00\x00\x01\x46\x01") == "video/h265"
+    assert opencamera.container_mime(b"<html>") is None
+
+
 async def test_no_recordings_in_daemon_mode(
     opencamera_sim: OpenCameraSimulator, session: aiohttp.ClientSession
 ) -> None:
@@ -508,10 +538,13 @@ async def test_still_from_webrtc(
     await client.async_close()
 
 
+@pytest.mark.parametrize("container", ["mp4", "mpegts", "h264"])
 async def test_still_from_vod(
-    opencamera_full_sim: OpenCameraSimulator, session: aiohttp.ClientSession
+    opencamera_full_sim: OpenCameraSimulator, session: aiohttp.ClientSession, container: str
 ) -> None:
-    """Full API: the still is the last key frame of the last seconds recorded."""
+    """Full API: the still is the last key frame of the last seconds recorded (MP4, MPEG-TS
+    or raw H.264, whatever the camera sends)."""
+    opencamera_full_sim.vod_container = container
     client = client_of(opencamera_full_sim, session)
     await client.async_get_cameras()
     vod = len(opencamera_full_sim.vod_requests)

@@ -41,7 +41,7 @@ from homeassistant.util import dt as dt_util
 from .access import media_signature, media_signature_valid
 from .const import DOMAIN
 from .coordinator import OmniCamConfigEntry
-from .remux import DAV_MIME
+from .remux import REMUX_DEMUXERS
 from .vendors.errors import NotFound, NotSupported, OmniCamError
 from .vendors.models import (
     Camera,
@@ -86,9 +86,11 @@ ARCHIVE_DAYS_MAX = 366
 HLS_MIME = "application/x-mpegURL"
 """What Home Assistant's frontend plays with its HLS player."""
 PLAYABLE = frozenset(
-    {"video/mp4", "application/vnd.apple.mpegurl", HLS_MIME, "application/x-mpegurl", DAV_MIME}
+    {"video/mp4", "application/vnd.apple.mpegurl", HLS_MIME, "application/x-mpegurl"}
+    | set(REMUX_DEMUXERS)
 )
-"""What a browser plays (DAV once the proxy remuxed it to MP4); others are only listed."""
+"""What a browser plays (DAV, MPEG-TS and raw H.264/H.265 once the proxy remuxed them to
+MP4); others are only listed."""
 
 
 async def async_get_media_source(hass: HomeAssistant) -> OmniCamMediaSource:

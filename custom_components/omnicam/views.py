@@ -60,7 +60,7 @@ from .const import (
     MEDIA_URL,
     THUMBNAIL_URL,
 )
-from .remux import DAV_MIME, Remuxer, RemuxError
+from .remux import Remuxer, RemuxError, needs_remux
 from .vendors.errors import NotFound, NotSupported, OmniCamError
 from .vendors.models import MediaKind, MediaLocation, StreamKind
 
@@ -210,7 +210,7 @@ class OmniCamMediaView(HomeAssistantView):
                 "Media %s not found: %s", item_id, entry.runtime_data.client.scrub(str(err))
             )
             raise web.HTTPBadGateway from None
-        if self.part == "media" and location.mime_type == DAV_MIME:
+        if self.part == "media" and needs_remux(location.mime_type):
             return await self._async_remuxed(request, entry, (camera_id, kind, item_id), location)
         if self.part == "media" and location.stream is StreamKind.HLS:
             playback = HlsPlayback.start(self.hass, request, entry, camera_id, location)
@@ -235,7 +235,7 @@ class OmniCamMediaView(HomeAssistantView):
         key: tuple[str, ...],
         location: MediaLocation,
     ) -> web.StreamResponse:
-        """Serve a DAV recording as MP4: fetched and remuxed once, then served from disk.
+        """Serve a recording as MP4: fetched and remuxed once, then served from disk.
 
         The copy is held while it is sent, so that no other request evicts it meanwhile.
         """
@@ -247,7 +247,9 @@ class OmniCamMediaView(HomeAssistantView):
         client = runtime.client
         try:
             path = await remuxer.async_acquire(
-                key, lambda: client.async_open_media(location, {}, _PROXY_TIMEOUT)
+                key,
+                lambda: client.async_open_media(location, {}, _PROXY_TIMEOUT),
+                location.mime_type or "",
             )
         except (aiohttp.ClientError, TimeoutError, OmniCamError, RemuxError) as err:
             LOGGER.warning(

@@ -40,7 +40,9 @@ Two modes:
   which ``PUT /media/live/config`` replaces. ``GET /media/vod/{start}/{end}`` takes ISO 8601
   times (UTC; ``Z``, ``+00:00`` or no offset) and answers ``video/mp4``: a real H.264 MP4
   (PyAV/libx264; the live picture with a green square, a key frame a second, 10 fps)
-  as long as the recorded part of the range, capped at `vod_cap_seconds`;
+  as long as the recorded part of the range, capped at `vod_cap_seconds`
+  (`vod_container` "mpegts" or "h264" sends MPEG-TS or raw H.264 Annex B instead, as
+  ``video/mp2t`` or ``video/h264``: the documents do not say what a camera sends);
   404 with a JSON error when nothing in `recordings` overlaps the range (`recording_now`
   makes the last recording go on until now); 400 with a JSON
   error on a bad time or an empty range. ``/system/upgrade`` (multipart) is a 200 no-op.
@@ -225,12 +227,19 @@ def synthetic_picture(
     return av.VideoFrame.from_ndarray(planes, format="yuv420p")
 
 
+VOD_CONTAINERS = {"mp4": "video/mp4", "mpegts": "video/mp2t", "h264": "video/h264"}
+"""What VOD can send (FFmpeg's muxer name) and its media type."""
+
+
 @lru_cache(maxsize=8)
-def vod_clip(seconds: int, width: int, height: int, fps: int = 10) -> bytes:
-    """Return a recording: `seconds` of the synthetic video as H.264 in MP4, a key frame
-    every second (so the last seconds hold a key frame, as a camera's recording does)."""
+def vod_clip(
+    seconds: int, width: int, height: int, fps: int = 10, container_format: str = "mp4"
+) -> bytes:
+    """Return a recording: `seconds` of the synthetic video as H.264 in MP4 (or MPEG-TS, or
+    raw Annex B), a key frame every second (so the last seconds hold a key frame, as a
+    camera's recording does)."""
     out = io.BytesIO()
-    with av.open(out, "w", format="mp4") as container:
+    with av.open(out, "w", format=container_format) as container:
         stream = container.add_stream("libx264", rate=fps, options={"g": str(fps), "bf": "0"})
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         for number in range(seconds * fps):
@@ -333,6 +342,7 @@ class OpenCameraSimulator:
         self.recording_now = False
         self.vod_requests: list[tuple[datetime, datetime]] = []
         self.vod_cap_seconds = 3
+        self.vod_container = "mp4"
         self.requests: Counter[str] = Counter()
         self.fail: dict[str, int | str] = {}
         self.token_ttl = 3600.0
@@ -624,17 +634,18 @@ class OpenCameraSimulator:
         if self.fail.get("vod") == "json":
             return web.json_response({"code": 500, "message": "storage error"})
         seconds = max(1, min(self.vod_cap_seconds, round(recorded)))
-        body = vod_clip(seconds, *self.video_size)
+        body = vod_clip(seconds, *self.video_size, container_format=self.vod_container)
+        mime = VOD_CONTAINERS[self.vod_container]
         if self.fail.get("vod") == "truncate":
             response = web.StreamResponse(
-                headers={"Content-Type": "video/mp4", "Content-Length": str(len(body))}
+                headers={"Content-Type": mime, "Content-Length": str(len(body))}
             )
             await response.prepare(request)
             await response.write(body[: len(body) // 2])
             assert request.transport is not None
             request.transport.close()
             return response
-        return web.Response(body=body, content_type="video/mp4")
+        return web.Response(body=body, content_type=mime)
 
     async def _op_session(self, request: web.Request) -> web.StreamResponse:
         try:

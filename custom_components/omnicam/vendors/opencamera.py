@@ -48,20 +48,22 @@ assume, and the simulator agrees:
   servers without it (TURN needs credentials the format cannot carry: left out).
 - Recordings: ``GET /media/vod/{start}/{end}`` with ISO 8601 UTC times
   (``2026-12-04T10:00:00Z``; the format is UNCONFIRMED). 404 means nothing recorded, a JSON
-  body is an error, anything else is the video. A day is listed as pieces of at most an
-  hour (Home Assistant's local day), newest first, each probed (the status only; the body
-  is not read), after one probe of the whole day. Days offered: where ``/system`` answers
-  (the camera has a card), from the oldest day the card still holds to today, at most
-  `MEDIA_DAYS_MAX`: found with each camera list read (at set-up, then hourly) by a binary
-  search over VOD ranges from the window's first day (about 8 probes; we assume the camera
-  answers a range of many days with 200 or 404 like a short one, without sending the
-  video before we close). The card's size is no guide: the camera tells no bitrate, and a
-  camera that records on motion holds far more days than continuous video would. Without
-  ``/system``, or when the search gets no answer, `media_days` (14). Opening the
-  Recordings folder sends no request; a day older than the oldest recording is empty
-  without one. An MP4 body (``ftyp``) is served as it
-  is; MPEG-TS or raw H.264 are served with their own media type (not remuxed: the proxy
-  remuxes DAV only).
+  body is an error, anything else is the video, whose container is UNCONFIRMED (the
+  documents name none): its first bytes tell MP4 (``ftyp``), MPEG-TS (sync byte 0x47) or
+  raw H.264/H.265 (an Annex B start code, the first NAL unit telling which). A day is
+  listed as pieces of at most an hour (Home Assistant's local day), newest first, each
+  probed (the status only; the body is not read), after one probe of the whole day.
+  Days offered: where ``/system`` answers (the camera has a card), from the oldest day the
+  card still holds to today, at most `MEDIA_DAYS_MAX`: found with each camera list read
+  (at set-up, then hourly) by a binary search over VOD ranges from the window's first day
+  (about 8 probes; we assume the camera answers a range of many days with 200 or 404 like
+  a short one, without sending the video before we close). The card's size is no guide:
+  the camera tells no bitrate, and a camera that records on motion holds far more days
+  than continuous video would. Without ``/system``, or when the search gets no answer,
+  `media_days` (14). Opening the Recordings folder sends no request; a day older than the
+  oldest recording is empty without one. An MP4 body is served as it is; MPEG-TS and raw
+  H.264/H.265 get their own media type, and Home Assistant's proxy remuxes them to MP4
+  (no re-encoding) for the browser.
 - Stills: the camera has no snapshot call. Where VOD works, the last key frame recorded
   within the last `VOD_STILL_SECONDS` is decoded (its time: the end of that range);
   otherwise (or when that fails) a short WebRTC session is opened from here
@@ -151,6 +153,10 @@ MEDIA_DAYS_MAX: Final = 90
 """At most this many days of recordings are offered (and searched for the oldest)."""
 MP2T_MIME: Final = "video/mp2t"
 H264_MIME: Final = "video/h264"
+H265_MIME: Final = "video/h265"
+_H265_FIRST_NAL: Final = frozenset({0x40, 0x42, 0x44, 0x46})
+"""The first byte of an H.265 VPS, SPS, PPS or access unit delimiter (the NAL units a raw
+stream begins with); as H.264 NAL headers these would be unused or unlikely types."""
 
 _RESOLUTION = re.compile(r"^\s*(\d{1,5})\s*[xX\u00d7]\s*(\d{1,5})\s*$")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
@@ -207,7 +213,8 @@ def container_mime(head: bytes) -> str | None:
     if head[:1] == b"\x47":
         return MP2T_MIME
     if head.startswith((b"\x00\x00\x00\x01", b"\x00\x00\x01")):
-        return H264_MIME
+        nal = head[4:5] if head.startswith(b"\x00\x00\x00\x01") else head[3:4]
+        return H265_MIME if nal and nal[0] in _H265_FIRST_NAL else H264_MIME
     return None
 
 
