@@ -191,7 +191,18 @@ async def test_entities_buttons_and_pushed_analytics(
     cid = next(c.id for c in aipix_sim.cameras.values() if c.name == "Entrance")
     await aipix_sim.push_analytic(cid, "motion_detect")
     await wait_for(lambda: hass.states.get(motion).state == "on")
-    assert hass.states.get("event.entrance_alert").attributes["event_type"] == "motion"
+    alert = "event.entrance_alert"
+    assert hass.states.get(alert).attributes["event_type"] == "motion"
+    # Every analytic kind fires the alert as itself (only motion has a binary sensor).
+    assert {"motion", "license_plate", "fire", "face", "counting", "other"} <= set(
+        hass.states.get(alert).attributes["event_types"]
+    )
+    await aipix_sim.push_analytic(cid, "license_plate", license_plate="AB123C")
+    await wait_for(lambda: hass.states.get(alert).attributes["event_type"] == "license_plate")
+    assert hass.states.get(alert).attributes["plate"] == "AB123C"
+    await aipix_sim.push_analytic(cid, "container_number_recognition")
+    await wait_for(lambda: hass.states.get(alert).attributes["event_type"] == "other")
+    assert hass.states.get(alert).attributes["code"] == "container_number_recognition"
     await hass.config_entries.async_unload(entry.entry_id)
 
 

@@ -82,9 +82,8 @@ class OmniCamEvent(_FeedEventEntity):
         self._codes = frozenset(camera.event_codes)
         # The kinds this camera reports, and `other`: an automation editor offers only
         # what can really come.
-        self._attr_event_types = [
-            kind for kind in ALERT_EVENT_TYPES if kind in camera.event_types or kind == OTHER
-        ]
+        kinds = {*camera.event_types, *camera.alert_kinds, OTHER}
+        self._attr_event_types = [kind for kind in ALERT_EVENT_TYPES if kind in kinds]
         self._fired: set[tuple[str, str, str]] = set()
 
     @callback

@@ -199,6 +199,9 @@ EVENT_KINDS: Final[Mapping[str, EventKind | None]] = {
     "container_number_recognition": None,
 }
 """Analytic event kinds, and what they are (None: an alert only)."""
+ALERT_KINDS: Final = tuple(dict.fromkeys(k for k in EVENT_KINDS.values() if k is not None))
+"""What the alert entity may fire: the API does not say which analytics run on a camera, so
+only motion has a binary sensor, and every analytic kind is an alert."""
 ANALYTIC_PREFIX: Final = "analytic_case_"
 ANALYTIC_SUFFIX: Final = "_event_created"
 CAMERA_LIST_PUSHES: Final = frozenset(
@@ -849,6 +852,7 @@ class AipixClient(VendorClient):
             group=group_name or _text(raw.get("group_id")),
             event_types=(EventKind.MOTION,) if Capability.MOTION in caps else (),
             event_codes=tuple(EVENT_KINDS) if Capability.MOTION in caps else (),
+            alert_kinds=ALERT_KINDS if Capability.MOTION in caps else (),
         )
 
     def _raw_camera(self, camera_id: str) -> dict[str, Any]:

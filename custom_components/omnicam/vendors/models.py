@@ -347,6 +347,9 @@ class Camera:
     event_codes: tuple[str, ...] = ()
     """The vendor's own codes its realtime feed reports (with MOTION): the alert event
     entity fires them as they are."""
+    alert_kinds: tuple[EventKind, ...] = ()
+    """Kinds its alerts may have beyond `event_types`: moments the alert event entity
+    fires (e.g. a licence plate read) without a binary sensor of their own."""
     parent: ParentDevice | None = None
     """The recorder this camera is a channel of; None for a camera that is a device itself."""
     macs: tuple[str, ...] = ()
