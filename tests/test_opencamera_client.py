@@ -257,6 +257,70 @@ async def test_tokens(
     assert sim.requests["token"] == tokens + 1
 
 
+async def test_odd_answers(
+    opencamera_full_sim: OpenCameraSimulator,
+    session: aiohttp.ClientSession,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Errors and odd bodies from each call: typed errors, a new token where it helps."""
+    sim = opencamera_full_sim
+    client = client_of(sim, session)
+    sim.fail["token"] = 503
+    with pytest.raises(CannotConnect, match="token obtain: HTTP 503"):
+        await client.async_get_cameras()
+    del sim.fail["token"]
+    await client.async_get_cameras()
+    for key in ("device", "system"):
+        sim.fail[key] = 503
+        with pytest.raises(CannotConnect, match=f"{key}: HTTP 503"):
+            await client.async_get_cameras()
+        del sim.fail[key]
+    # A token refused twice in a row: the camera refuses us.
+    sim.fail["device"] = 401
+    with pytest.raises(AuthError):
+        await client.async_get_cameras()
+    del sim.fail["device"]
+    # A refresh that breaks off, or answers no JSON or no valid_until: a new token instead.
+    sim.token_ttl = 30
+    sim.expire_tokens()
+    await client.async_get_cameras()
+    for fault in ("drop", "notjson", 204):
+        sim.fail["refresh"] = fault
+        tokens = sim.requests["token"]
+        client._valid_until = datetime.now(UTC) + timedelta(seconds=5)
+        await client.async_get_cameras()
+        assert sim.requests["token"] == tokens + 1, fault
+    sim.fail.clear()
+    # VOD refused or not implemented when a piece is played.
+    [item, *_] = await client.async_list_media(CAMERA_ID, MediaKind.RECORDING)
+    sim.fail["vod"] = 503
+    with pytest.raises(CannotConnect, match="vod: HTTP 503"):
+        await client.async_get_media_location(CAMERA_ID, MediaKind.RECORDING, item.id)
+    sim.fail["vod"] = 501
+    with pytest.raises(NotSupported):
+        await client.async_get_media_location(CAMERA_ID, MediaKind.RECORDING, item.id)
+    # A time zone Home Assistant gave that we do not know: UTC, said once.
+    other = client_of(sim, session, time_zone="Mars/Olympus_Mons")
+    assert other.media_day_count(CAMERA_ID) == 14
+    assert "unknown time zone" in caplog.text
+
+
+def test_uptime_and_time_parsing(session: aiohttp.ClientSession) -> None:
+    """Uptime as digits in a string, garbage, an impossible moment; times odd or naive."""
+    client = OpenCameraClient(session, "http://127.0.0.1", "u", "p")
+    client._take_uptime("3600")
+    boot = client._boot
+    assert boot is not None
+    assert abs((datetime.now(UTC) - boot).total_seconds() - 3600) <= 2
+    for garbage in ("soon", -5, True, 10**30, None):
+        client._take_uptime(garbage)
+        assert client._boot == boot
+    assert opencamera._parse_time("") is None
+    assert opencamera._parse_time("yesterday") is None
+    assert opencamera._parse_time("0001-01-01T00:00:00Z") is None
+    assert opencamera._parse_time("2026-12-04T10:00:00") == datetime(2026, 12, 4, 10, tzinfo=UTC)
+
+
 async def test_wrong_password(
     opencamera_full_sim: OpenCameraSimulator,
     session: aiohttp.ClientSession,
