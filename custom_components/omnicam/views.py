@@ -61,6 +61,7 @@ from .const import (
     THUMBNAIL_URL,
 )
 from .remux import Remuxer, RemuxError, needs_remux
+from .vendors.base import read_body
 from .vendors.errors import NotFound, NotSupported, OmniCamError
 from .vendors.models import MediaKind, MediaLocation, StreamKind
 
@@ -301,6 +302,7 @@ class OmniCamMediaView(HomeAssistantView):
             raise web.HTTPBadGateway from None
         try:
             if upstream.status not in (HTTPStatus.OK, HTTPStatus.PARTIAL_CONTENT):
+                LOGGER.warning("Media at %s answered %s", _where(location.url), upstream.status)
                 if upstream.status in (HTTPStatus.NOT_FOUND, HTTPStatus.GONE):
                     raise web.HTTPNotFound
                 if upstream.status == HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE:
@@ -439,8 +441,8 @@ class HlsPlayback:
                 if upstream.status in (HTTPStatus.NOT_FOUND, HTTPStatus.GONE):
                     raise web.HTTPNotFound
                 raise web.HTTPBadGateway
-            body = await upstream.content.read(_PLAYLIST_LIMIT)
-        except (aiohttp.ClientError, TimeoutError) as err:
+            body = await read_body(upstream.content, _PLAYLIST_LIMIT)
+        except (aiohttp.ClientError, TimeoutError, OmniCamError) as err:
             LOGGER.warning("Playlist at %s broke off: %s", _where(url), type(err).__name__)
             raise web.HTTPBadGateway from None
         finally:
@@ -672,8 +674,8 @@ class OmniCamLiveView(OmniCamMediaView):
             ) as resp:
                 if resp.status != HTTPStatus.OK:
                     raise web.HTTPNotFound if resp.status == 404 else web.HTTPBadGateway
-                body = await resp.content.read(_PLAYLIST_LIMIT)
-        except (aiohttp.ClientError, TimeoutError) as err:
+                body = await read_body(resp.content, _PLAYLIST_LIMIT)
+        except (aiohttp.ClientError, TimeoutError, OmniCamError) as err:
             LOGGER.debug(
                 "Live playlist at %s not read: %s", _where(location.url), type(err).__name__
             )

@@ -412,6 +412,9 @@ class AipixSimulator:
         self.link_ttl = 600.0
         self.expired_link_status = 403
         self.dead_servers: set[str] = set()
+        self.slow_media = False
+        """Send playlists and previews in small pieces with pauses, as a busy server does
+        (a reader that takes the first piece for the whole body is caught)."""
         self.preview_need_token = False
         self.ws_path = "/ws"
         self.is_encrypted_as_string = False
@@ -1596,7 +1599,7 @@ class AipixSimulator:
         )
         return web.Response(body=body, content_type="video/mp2t")
 
-    async def _archive_playlist(self, request: web.Request) -> web.Response:
+    async def _archive_playlist(self, request: web.Request) -> web.StreamResponse:
         link = self._link(request, ("archive",))
         if isinstance(link, web.Response):
             return link
@@ -1612,9 +1615,24 @@ class AipixSimulator:
         for n in range(count):
             lines += [f"#EXTINF:{SEGMENT_SECONDS}.000,", f"{n}.ts?token={request.query['token']}"]
         lines.append("#EXT-X-ENDLIST")
-        return web.Response(
-            text="\n".join(lines) + "\n", content_type="application/vnd.apple.mpegurl"
+        return await self._media_answer(
+            request, ("\n".join(lines) + "\n").encode(), "application/vnd.apple.mpegurl"
         )
+
+    async def _media_answer(
+        self, request: web.Request, body: bytes, content_type: str
+    ) -> web.StreamResponse:
+        """Answer media at once, or in pieces with pauses when `slow_media` is set."""
+        if not self.slow_media:
+            return web.Response(body=body, content_type=content_type)
+        response = web.StreamResponse(headers={"Content-Type": content_type})
+        await response.prepare(request)
+        piece = 512 if len(body) < 65536 else 8192
+        for start in range(0, len(body), piece):
+            await response.write(body[start : start + piece])
+            await asyncio.sleep(0.002)
+        await response.write_eof()
+        return response
 
     async def _archive_segment(self, request: web.Request) -> web.Response:
         link = self._link(request, ("archive",))
@@ -1629,7 +1647,7 @@ class AipixSimulator:
         )
         return web.Response(body=body, content_type="video/mp2t")
 
-    async def _preview_mp4(self, request: web.Request) -> web.Response:
+    async def _preview_mp4(self, request: web.Request) -> web.StreamResponse:
         link = self._link(request, ("preview",))
         if isinstance(link, web.Response):
             return link
@@ -1637,7 +1655,7 @@ class AipixSimulator:
         body = await asyncio.get_running_loop().run_in_executor(
             None, one_frame_mp4, cam.name if cam else str(link.camera_id)
         )
-        return web.Response(body=body, content_type="video/mp4")
+        return await self._media_answer(request, body, "video/mp4")
 
     async def _preview_jpg(self, request: web.Request) -> web.Response:
         link = self._link(request, ("jpg",))

@@ -108,7 +108,7 @@ import uuid as uuidlib
 import aiohttp
 from yarl import URL
 
-from .base import VendorClient, redact_url
+from .base import VendorClient, read_body, redact_url
 from .errors import (
     AuthError,
     BadResponse,
@@ -1125,7 +1125,7 @@ class AipixClient(VendorClient):
                         raise Unavailable(f"media link refused ({resp.status}): {redact_url(url)}")
                     if resp.status >= 400:
                         raise CannotConnect(f"media server answered {resp.status}")
-                    body = await resp.content.read(MEDIA_LIMIT)
+                    body = await read_body(resp.content, MEDIA_LIMIT)
                     return body, resp.content_type
         except (aiohttp.ClientError, TimeoutError) as err:
             raise CannotConnect(f"media server unreachable: {type(err).__name__}") from err

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 
-from .errors import NotFound, NotSupported
+from .errors import BadResponse, NotFound, NotSupported
 from .models import (
     Account,
     Camera,
@@ -361,3 +361,19 @@ _QUERY_SECRET = re.compile(
 def redact_url(url: str) -> str:
     """Return a URL fit for a log line: secret query values replaced."""
     return _QUERY_SECRET.sub(lambda m: m.group(1) + REDACTED, url)
+
+
+async def read_body(content: aiohttp.StreamReader, limit: int) -> bytes:
+    """Return a whole HTTP body of at most `limit` bytes; raise `BadResponse` when longer.
+
+    ``StreamReader.read(n)`` answers with what has arrived so far, which can be a part of
+    the body: a playlist or a picture read that way is cut short under load.
+    """
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise BadResponse(f"the answer is longer than {limit} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
