@@ -9,6 +9,8 @@ oldest (23.09) and newest (25.06) releases the simulator knows.
 from __future__ import annotations
 
 from datetime import timedelta
+import io
+import time
 from typing import Any
 
 import aiohttp
@@ -22,6 +24,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
+from PIL import Image
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from yarl import URL
@@ -305,6 +308,65 @@ async def test_archive_plays_through_our_proxy(
         unsigned = await anonymous.get(URL(uris[-1]).path)
         assert unsigned.status == 401
         assert_no_secret(caplog, *(link for link in sim.tokens))
+        await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
+
+
+@pytest.mark.parametrize("release", ["23.09", "25.06"])
+async def test_thumbnails_are_pictures(
+    hass: HomeAssistant, hass_client: Any, socket_enabled: None, release: str
+) -> None:
+    """Before 25.06 a preview is a one-frame MP4: the thumbnail view serves its picture."""
+    sim = AipixSimulator(release=release)
+    sim.slow_media = True
+    await sim.start()
+    try:
+        assert await async_setup_component(hass, "media_source", {})
+        entry = await _setup(hass, sim)
+        cam = next(c for c in sim.cameras.values() if c.name == "Entrance")
+        sim.add_event(cam.id, "motion_detect", when=time.time() - 600, analytic=True)
+        base = f"media-source://{DOMAIN}/{entry.entry_id}/{cam.id}"
+        archive = await media_source.async_browse_media(hass, f"{base}/archive")
+        today = await media_source.async_browse_media(hass, archive.children[0].media_content_id)
+        events = await media_source.async_browse_media(hass, f"{base}/event")
+        if events.children[0].can_expand:  # by day
+            events = await media_source.async_browse_media(
+                hass, events.children[0].media_content_id
+            )
+        client = await hass_client()
+        for item in (today.children[0], events.children[0]):
+            assert item.thumbnail is not None
+            response = await client.get(item.thumbnail)
+            assert response.status == 200
+            assert response.content_type == "image/jpeg"
+            jpeg = await response.read()
+            assert jpeg[:3] == b"\xff\xd8\xff"
+            with Image.open(io.BytesIO(jpeg)) as picture:
+                assert picture.size[0] > 0
+        await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
+
+
+async def test_thumbnail_without_a_picture_is_a_bad_gateway(
+    hass: HomeAssistant, hass_client: Any, socket_enabled: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A preview clip that decodes to nothing is a 502 and a log line, not a broken image."""
+    sim = AipixSimulator(release="23.09")
+    sim.broken_previews = True
+    await sim.start()
+    try:
+        assert await async_setup_component(hass, "media_source", {})
+        entry = await _setup(hass, sim)
+        cam = next(c for c in sim.cameras.values() if c.name == "Entrance")
+        base = f"media-source://{DOMAIN}/{entry.entry_id}/{cam.id}"
+        archive = await media_source.async_browse_media(hass, f"{base}/archive")
+        today = await media_source.async_browse_media(hass, archive.children[0].media_content_id)
+        assert today.children[0].thumbnail is not None
+        response = await (await hass_client()).get(today.children[0].thumbnail)
+        assert response.status == 502
+        assert "holds no picture" in caplog.text
         await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await sim.stop()

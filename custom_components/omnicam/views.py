@@ -64,6 +64,7 @@ from .remux import Remuxer, RemuxError, needs_remux
 from .vendors.base import read_body
 from .vendors.errors import NotFound, NotSupported, OmniCamError
 from .vendors.models import MediaKind, MediaLocation, StreamKind
+from .vendors.stills import decode_still
 
 if TYPE_CHECKING:
     from .coordinator import OmniCamConfigEntry
@@ -78,6 +79,8 @@ _PASS_HEADERS = (
     hdrs.ETAG,
 )
 _PROXY_TIMEOUT = aiohttp.ClientTimeout(total=None, connect=15, sock_read=60)
+THUMBNAIL_VIDEO_LIMIT = 8 * 1024 * 1024
+"""A thumbnail that is a video (decoded to its first picture) is read up to this size."""
 
 
 def _where(url: str) -> str:
@@ -310,6 +313,10 @@ class OmniCamMediaView(HomeAssistantView):
                         headers={hdrs.CONTENT_RANGE: upstream.headers.get(hdrs.CONTENT_RANGE, "")}
                     )
                 raise web.HTTPBadGateway
+            if self.part == "thumbnail" and _is_video(
+                location.mime_type, upstream.headers.get(hdrs.CONTENT_TYPE)
+            ):
+                return await self._async_still(location, upstream)
             response = web.StreamResponse(status=upstream.status)
             for header in _PASS_HEADERS:
                 if header in upstream.headers:
@@ -334,6 +341,56 @@ class OmniCamMediaView(HomeAssistantView):
             return response
         finally:
             upstream.release()
+
+    async def _async_still(
+        self, location: MediaLocation, upstream: aiohttp.ClientResponse
+    ) -> web.Response:
+        """Answer a thumbnail that is a video (a one-frame clip) with its first picture."""
+        try:
+            body = await read_body(upstream.content, THUMBNAIL_VIDEO_LIMIT)
+        except (aiohttp.ClientError, TimeoutError, OmniCamError) as err:
+            LOGGER.warning(
+                "Thumbnail at %s not read: %s", _where(location.url), str(err) or type(err).__name__
+            )
+            raise web.HTTPBadGateway from None
+        if (picture := _picture_type(body)) is not None:
+            jpeg, content_type = body, picture  # a picture after all, whatever it was called
+        else:
+            try:
+                jpeg = await self.hass.async_add_executor_job(decode_still, body)
+            except OmniCamError as err:
+                LOGGER.warning("Thumbnail at %s holds no picture: %s", _where(location.url), err)
+                raise web.HTTPBadGateway from None
+            content_type = "image/jpeg"
+        return web.Response(
+            body=jpeg,
+            content_type=content_type,
+            headers={hdrs.CACHE_CONTROL: "private, max-age=300"},
+        )
+
+
+def _is_video(expected: str, given: str | None) -> bool:
+    """Tell a thumbnail that is a video: by the answer's type, else by what the vendor said."""
+    if given is not None and not _vague(given):
+        return given.split(";")[0].strip().lower().startswith("video/")
+    return expected.lower().startswith("video/")
+
+
+_PICTURE_MAGIC = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF8", "image/gif"),
+)
+
+
+def _picture_type(body: bytes) -> str | None:
+    """Return the type of a picture by its first bytes; None for anything else."""
+    for magic, content_type in _PICTURE_MAGIC:
+        if body.startswith(magic):
+            return content_type
+    if body[:4] == b"RIFF" and body[8:12] == b"WEBP":
+        return "image/webp"
+    return None
 
 
 class OmniCamThumbnailView(OmniCamMediaView):

@@ -413,6 +413,8 @@ class AipixSimulator:
         self.expired_link_status = 403
         self.dead_servers: set[str] = set()
         self.slow_media = False
+        self.broken_previews = False
+        """Preview clips hold no picture (an MP4 header and nothing else)."""
         """Send playlists and previews in small pieces with pauses, as a busy server does
         (a reader that takes the first piece for the whole body is caught)."""
         self.preview_need_token = False
@@ -1655,6 +1657,8 @@ class AipixSimulator:
         body = await asyncio.get_running_loop().run_in_executor(
             None, one_frame_mp4, cam.name if cam else str(link.camera_id)
         )
+        if self.broken_previews:
+            body = body[:32]
         return await self._media_answer(request, body, "video/mp4")
 
     async def _preview_jpg(self, request: web.Request) -> web.Response:
