@@ -372,6 +372,33 @@ async def test_thumbnail_without_a_picture_is_a_bad_gateway(
         await sim.stop()
 
 
+async def test_days_are_local_days(
+    hass: HomeAssistant, hass_client: Any, aipix_sim: AipixSimulator
+) -> None:
+    """A piece and an event just after local midnight are in that local day's folder."""
+    await hass.config.async_set_time_zone("Asia/Tokyo")  # UTC+9: local midnight is 15:00 UTC
+    day = dt_util.now().date() - timedelta(days=1)
+    midnight = dt_util.start_of_local_day(day)
+    just_after = int(midnight.timestamp()) + 300
+    cam = next(c for c in aipix_sim.cameras.values() if c.name == "Entrance")
+    cam.archive_ranges = [{"from": just_after, "duration": 600}]
+    cam.is_archive_recording = False
+    event = aipix_sim.add_event(cam.id, "motion_detect", when=just_after + 60, analytic=True)
+    assert await async_setup_component(hass, "media_source", {})
+    entry = await _setup(hass, aipix_sim)
+    base = f"media-source://{DOMAIN}/{entry.entry_id}/{cam.id}"
+    for kind in ("archive", "event"):
+        local_day = await media_source.async_browse_media(hass, f"{base}/{kind}/{day}")
+        starts = [child.title for child in local_day.children]
+        assert len(starts) == 1, (kind, starts)
+        before = await media_source.async_browse_media(
+            hass, f"{base}/{kind}/{day - timedelta(days=1)}"
+        )
+        assert before.children == [], kind
+    assert event["id"]
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
 async def test_archive_gone_or_restricted_in_words(
     hass: HomeAssistant, aipix_sim: AipixSimulator
 ) -> None:

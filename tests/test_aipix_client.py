@@ -9,6 +9,7 @@ import json
 import logging
 import time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
@@ -30,6 +31,7 @@ from custom_components.omnicam.vendors.aipix import (
     parse_time,
     release_of,
 )
+from custom_components.omnicam.vendors.base import config_time_zone
 from custom_components.omnicam.vendors.errors import (
     AuthError,
     BadResponse,
@@ -1014,3 +1016,11 @@ async def feed_25(
         await running.connected.wait()
     yield running
     await running.stop()
+
+
+def test_days_are_cut_in_the_configured_time_zone(caplog: pytest.LogCaptureFixture) -> None:
+    """Home Assistant's zone comes in the config; none or an unknown one is UTC."""
+    assert config_time_zone({}) is UTC
+    assert config_time_zone({"time_zone": "Asia/Tokyo"}) == ZoneInfo("Asia/Tokyo")
+    assert config_time_zone({"time_zone": "Mars/Olympus_Mons"}) is UTC
+    assert "Unknown time zone Mars/Olympus_Mons" in caplog.text

@@ -67,9 +67,10 @@ agrees:
 - Snapshots: the 25.06 JPEG preview where available, else ``/cameras/{id}/preview``
   (a one-frame MP4 decoded off the event loop); ``is_need_token`` (a bool or a string)
   sends our bearer to the media server.
-- Archive: by UTC day from ``archive_ranges`` (``{from, duration}`` or ``{from, end}``),
-  cut at every full hour, newest first; an id is ``<start>:<end>`` (epoch seconds), valid
-  only inside a range the camera lists. Events and marks are ``<id>:<start>:<end>`` (their
+- Archive: by local day (Home Assistant's time zone, ``time_zone`` in the config) from
+  ``archive_ranges`` (``{from, duration}`` or ``{from, end}``), cut at every full hour,
+  newest first; an id is ``<start>:<end>`` (epoch seconds), valid only inside a range the
+  camera lists. Events and marks are ``<id>:<start>:<end>`` (their
   ``from``/``to``, or a minute from their time); playing any of them asks for an archive
   link (``/streams/archive?start&duration&source=hls`` or 25.06 ``/cameras/archive``).
   422 is "no longer in the archive" (`NotFound`), 400 "archive restricted"
@@ -94,7 +95,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, date, datetime, time as dtime, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 import json
 import logging
@@ -108,7 +109,7 @@ import uuid as uuidlib
 import aiohttp
 from yarl import URL
 
-from .base import VendorClient, read_body, redact_url
+from .base import VendorClient, config_time_zone, read_body, redact_url
 from .errors import (
     AuthError,
     BadResponse,
@@ -487,9 +488,12 @@ class AipixClient(VendorClient):
         replace_session: str | None = None,
         rtsp: bool = False,
         substream: bool = False,
+        time_zone: tzinfo = UTC,
     ) -> None:
         """Keep the login; nothing is sent yet."""
         super().__init__(session)
+        self._tz = time_zone
+        """Where a day of the Media browser begins and ends (Home Assistant's zone)."""
         self._base = URL(url.rstrip("/"))
         self._username = username
         self._password = password
@@ -536,6 +540,7 @@ class AipixClient(VendorClient):
             replace_session=_text(config.get(CONF_REPLACE_SESSION)),
             rtsp=bool(config.get(CONF_RTSP, False)),
             substream=bool(config.get(CONF_SUBSTREAM, False)),
+            time_zone=config_time_zone(config),
         )
 
     def stored_config(self) -> dict[str, Any]:
@@ -1209,10 +1214,10 @@ class AipixClient(VendorClient):
     async def async_list_media_day(
         self, camera_id: str, kind: MediaKind, day: date
     ) -> list[RecordedItem]:
-        """Return one UTC day of the archive, events or marks, newest first."""
+        """Return one local day (Home Assistant's) of the archive, events or marks, newest first."""
         raw = self._raw_camera(camera_id)
-        first = datetime.combine(day, dtime(0), UTC)
-        last = first + timedelta(days=1)
+        first = datetime.combine(day, dtime(0), self._tz)
+        last = datetime.combine(day + timedelta(days=1), dtime(0), self._tz)
         if kind is MediaKind.ARCHIVE:
             return self._pieces(raw, _epoch(first), _epoch(last))
         if kind is MediaKind.EVENT:

@@ -11,9 +11,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
+import logging
 import re
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 
@@ -39,6 +41,10 @@ from .models import (
 )
 
 REDACTED = "**REDACTED**"
+CONF_TIME_ZONE: Final = "time_zone"
+"""Config key the Home Assistant side fills with its time zone when it builds a client."""
+
+_LOGGER = logging.getLogger(__package__)
 
 
 class VendorClient(ABC):
@@ -377,3 +383,19 @@ async def read_body(content: aiohttp.StreamReader, limit: int) -> bytes:
             raise BadResponse(f"the answer is longer than {limit} bytes")
         parts.append(chunk)
     return b"".join(parts)
+
+
+def config_time_zone(config: Mapping[str, Any]) -> tzinfo:
+    """Return the time zone a client's config names (Home Assistant's), or UTC.
+
+    The Media browser's days are Home Assistant's local days: a client that cuts recordings
+    by day cuts them in this zone.
+    """
+    name = config.get(CONF_TIME_ZONE)
+    if not name:
+        return UTC
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        _LOGGER.warning("Unknown time zone %s: days are cut in UTC", name)
+        return UTC
