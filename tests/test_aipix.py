@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import io
+import logging
 import time
 from typing import Any
 
@@ -32,6 +33,7 @@ from yarl import URL
 from custom_components.omnicam.const import DOMAIN
 from custom_components.omnicam.diagnostics import async_get_config_entry_diagnostics
 from tests.conftest import aipix_entry, assert_no_secret, coordinator_of, wait_for
+from tests.playback import async_stop, camera_entity
 from tests.simulators.aipix import AipixSimulator
 
 FORM_ERRORS = [
@@ -396,6 +398,30 @@ async def test_days_are_local_days(
         )
         assert before.children == [], kind
     assert event["id"]
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_rtsp_link_token_never_in_the_stream_logs(
+    hass: HomeAssistant, aipix_sim: AipixSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Home Assistant's stream opens the RTSP link itself and logs it when it fails."""
+    assert await async_setup_component(hass, "stream", {})
+    entry = await _setup(hass, aipix_sim, rtsp=True)
+    camera = camera_entity(hass, "camera.entrance")
+    source = await camera.stream_source()
+    assert source is not None
+    assert source.startswith("rtsp://")
+    token = URL(source).query["token"]
+    stream = await camera.async_create_stream()
+    assert stream is not None
+    aipix_sim.expire_links()  # the server refuses the link: the worker fails and says where
+    stream.add_provider("hls")
+    with caplog.at_level(logging.DEBUG):
+        await stream.start()
+        await wait_for(lambda: "Error from stream worker" in caplog.text, 15)
+    await async_stop(stream)
+    assert "rtsp://" in caplog.text
+    assert_no_secret(caplog, token)
     await hass.config_entries.async_unload(entry.entry_id)
 
 

@@ -61,6 +61,7 @@ from webrtc_models import RTCIceCandidateInit, RTCIceServer
 from .const import DOMAIN, LOGGER
 from .coordinator import OmniCamConfigEntry, OmniCamCoordinator
 from .entity import OmniCamEntity, async_add_camera_entities
+from .logs import protect_stream_logs
 from .vendors.errors import (
     AuthError,
     BadResponse,
@@ -199,6 +200,8 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
         """Return what players open: the source, or its relay (a new key once it died)."""
         on_demand = self.camera.has(Capability.LIVE_ON_DEMAND)
         if not source.relay and not on_demand:
+            # Home Assistant's stream opens the vendor's URL itself: its logs redact it.
+            protect_stream_logs(self.entity_id)
             return source.url
         relays = self.hass.data[LIVE_RELAYS]
         api = self.hass.config.api
