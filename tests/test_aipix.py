@@ -234,8 +234,17 @@ async def test_cameras_follow_pushes_without_restart(
     first = feeds["push"]
     await aipix_sim.attach(name="Garage")
     await wait_for(lambda: hass.states.get("camera.garage") is not None)
-    # The feed carries the new camera too: it reconnects (a push meanwhile is missed).
-    await wait_for(lambda: feeds["push"] is not first and feeds["push"].connected)
+    # The socket carries every camera of the account: it stays open (no reconnect), so a
+    # push right after the change reaches a camera that was there and the new one.
+    entrance = next(c.id for c in aipix_sim.cameras.values() if c.name == "Entrance")
+    garage = next(c.id for c in aipix_sim.cameras.values() if c.name == "Garage")
+    await aipix_sim.push_analytic(entrance)
+    await aipix_sim.push_analytic(garage)
+    await wait_for(lambda: hass.states.get("binary_sensor.entrance_motion").state == "on")
+    await wait_for(lambda: hass.states.get("binary_sensor.garage_motion").state == "on")
+    assert feeds["push"] is first
+    assert first.connects == 1
+    assert len(first.camera_ids) == 4
     gone = next(c.id for c in aipix_sim.cameras.values() if c.name == "Parking")
     await aipix_sim.detach(gone)
 

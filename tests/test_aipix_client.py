@@ -999,7 +999,11 @@ async def test_odd_pushes(aipix_sim: AipixSimulator, feed_25: Feed) -> None:
     await sim.pusher.trigger(f"private-user.{sim.user_id}", "App\\Events\\UserPush", "{}")
     await sim.push("analytic_case_face_event_created", {"id": 10, "camera_id": 424242})
     await sim.push_analytic(min(sim.cameras), "container_number_recognition")
-    update = await feed_25.wait_for(lambda u: u.event is not None)
+    # A camera not (yet) listed is handed over all the same: the socket carries the whole
+    # account, and the coordinator keeps what belongs to the cameras it knows.
+    unknown = await feed_25.wait_for(lambda u: u.event is not None)
+    assert unknown.camera_id == "424242"
+    update = await feed_25.wait_for(lambda u: u.event is not None and u.camera_id != "424242")
     assert update.event is not None
     assert update.event.kind is None
     assert update.event.type == "container_number_recognition"

@@ -368,12 +368,20 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
 
     @callback
     def _sync_feeds(self, cameras: Sequence[Camera]) -> None:
-        """Hold exactly the feeds the vendor asks for; restart those whose cameras changed."""
+        """Hold exactly the feeds the vendor asks for; restart those whose cameras changed.
+
+        A feed that carries the whole account whatever its ids is not restarted: it takes
+        the new ids (pushes meanwhile are not lost to a reconnect).
+        """
         if self._stopped:
             return
         wanted = self.client.realtime_groups(cameras)
         for key in list(self.feeds):
-            if wanted.get(key) != self.feeds[key].camera_ids:
+            if wanted.get(key) == self.feeds[key].camera_ids:
+                continue
+            if self.client.realtime_account_wide and key in wanted:
+                self.feeds[key].camera_ids = wanted[key]  # it carries them already
+            else:
                 task = self.feeds.pop(key).task
                 if task is not None:
                     task.cancel()

@@ -472,6 +472,7 @@ class AipixClient(VendorClient):
     camera_list_seconds = 600.0
     snapshot_cache_seconds = 20.0
     event_hold_seconds = 10.0
+    realtime_account_wide = True
     media_days = 30
 
     def __init__(
@@ -522,7 +523,6 @@ class AipixClient(VendorClient):
         self._pushed_ids: deque[int] = deque(maxlen=PUSHED_IDS)
         self._pending: deque[RealtimeUpdate] = deque(maxlen=PENDING_EVENTS)
         self._on_update: Callable[[RealtimeUpdate], None] | None = None
-        self._feed_cameras: frozenset[str] = frozenset()
         self._link_tokens: deque[str] = deque(maxlen=LINK_TOKENS)
 
     @classmethod
@@ -995,7 +995,7 @@ class AipixClient(VendorClient):
         )
 
     def _deliver(self, update: RealtimeUpdate) -> None:
-        if self._on_update is not None and update.camera_id in self._feed_cameras:
+        if self._on_update is not None:
             self._on_update(update)
         else:
             self._pending.append(update)
@@ -1517,7 +1517,11 @@ class AipixClient(VendorClient):
         on_connect: Callable[[], None],
         on_update: Callable[[RealtimeUpdate], None],
     ) -> None:
-        """Hold the Pusher socket: analytic events, camera list changes, logout."""
+        """Hold the Pusher socket: analytic events, camera list changes, logout.
+
+        The socket carries every camera of the account (`realtime_account_wide`):
+        `camera_ids` does not limit what is handed over.
+        """
         await self._ensure_token()
         if self._user is None or self._access_token_id is None:
             await self._get_user()
@@ -1535,14 +1539,14 @@ class AipixClient(VendorClient):
                 if message.event == "pusher_internal:subscription_succeeded":
                     if not connected and set(channels) <= sock.subscribed:
                         connected = True
-                        self._on_update, self._feed_cameras = on_update, frozenset(camera_ids)
+                        self._on_update = on_update
                         on_connect()
                         while self._pending:
                             self._deliver(self._pending.popleft())
                     continue
                 if not connected and time.monotonic() > deadline:
                     raise CannotConnect("push channels not confirmed in time")
-                if await self._push(message, on_update, frozenset(camera_ids)):
+                if await self._push(message, on_update):
                     return
         finally:
             self._on_update = None
@@ -1552,7 +1556,6 @@ class AipixClient(VendorClient):
         self,
         message: PusherEvent,
         on_update: Callable[[RealtimeUpdate], None],
-        camera_ids: frozenset[str],
     ) -> bool:
         """Take one push; return True when the feed must end (logged out)."""
         outer = _dict(message.data)
@@ -1573,8 +1576,7 @@ class AipixClient(VendorClient):
                 return False
             if (event_id := _int(payload.get("id"))) is not None:
                 self._pushed_ids.append(event_id)
-            if update.camera_id in camera_ids:
-                on_update(update)
+            on_update(update)  # whatever camera: the socket carries the whole account
             return False
         if kind in CAMERA_LIST_PUSHES:
             on_update(RealtimeUpdate("", cameras_changed=True))

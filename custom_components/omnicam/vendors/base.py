@@ -90,6 +90,12 @@ class VendorClient(ABC):
     ptz_step_seconds: ClassVar[float] = 0.5
     """How long a PTZ button moves the camera."""
 
+    realtime_account_wide: ClassVar[bool] = False
+    """The realtime feed carries every camera of the account, whatever camera ids it was
+    opened with: a change of the camera list updates the feed's ids without restarting it
+    (a restart would lose what is pushed while it reconnects). The client then hands over
+    pushes of any camera; the coordinator keeps those of the cameras it knows."""
+
     event_hold_seconds: ClassVar[float | None] = 20.0
     """How long an event the feed reports without an end stays on, when nothing more is
     heard of it; None when the vendor always reports the end."""
