@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 from homeassistant.components import media_source
+from homeassistant.components.camera import async_get_image
 from homeassistant.components.diagnostics import REDACTED
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID
@@ -33,7 +34,7 @@ from yarl import URL
 from custom_components.omnicam.const import DOMAIN
 from custom_components.omnicam.diagnostics import async_get_config_entry_diagnostics
 from tests.conftest import aipix_entry, assert_no_secret, coordinator_of, wait_for
-from tests.playback import async_stop, camera_entity
+from tests.playback import async_play, async_serve_api, async_stop, camera_entity
 from tests.simulators.aipix import AipixSimulator
 
 FORM_ERRORS = [
@@ -407,6 +408,37 @@ async def test_days_are_local_days(
         )
         assert before.children == [], kind
     assert event["id"]
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_live_plays_through_the_relay_and_snapshots_are_cached(
+    hass: HomeAssistant,
+    hass_client_no_auth: Any,
+    aipix_sim: AipixSimulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Home Assistant's stream plays the live HLS through our relay; stills are cached."""
+    await async_serve_api(hass, hass_client_no_auth)
+    entry = await _setup(hass, aipix_sim)
+    cam = next(c for c in aipix_sim.cameras.values() if c.name == "Entrance")
+    minted = aipix_sim.links_minted[cam.id]
+    stream = await async_play(hass, "camera.entrance")
+    segments = stream.outputs()["hls"].get_segments()
+    await wait_for(lambda: len(segments) >= 2, 15)
+    assert b"avc1" in (segments[0].init or b"")
+    assert "token" not in str(stream.source)
+    assert aipix_sim.links_minted[cam.id] > minted
+    await async_stop(stream)
+    # Stills: a real JPEG; a dashboard asking every few seconds does not mint each time.
+    minted = aipix_sim.links_minted[cam.id]
+    for _ in range(5):
+        image = await async_get_image(hass, "camera.entrance")
+        assert image.content[:3] == b"\xff\xd8\xff"
+    assert aipix_sim.links_minted[cam.id] - minted <= 1
+    vendor_tokens = [*aipix_sim.tokens, *aipix_sim.link_tokens(), entry.data["access_token"]]
+    for state in hass.states.async_all():
+        assert not any(t in str(state.attributes) for t in vendor_tokens), state.entity_id
+    assert_no_secret(caplog, *vendor_tokens)
     await hass.config_entries.async_unload(entry.entry_id)
 
 

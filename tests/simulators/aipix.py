@@ -700,6 +700,10 @@ class AipixSimulator:
             channel = f"private-user.{self.user_id}"
         return self.pusher.subscribed(channel)
 
+    def link_tokens(self) -> list[str]:
+        """Return the tokens of every link minted so far."""
+        return list(self._links)
+
     def expire_links(self) -> None:
         """Make every link minted so far expired."""
         for link in self._links.values():
