@@ -418,8 +418,8 @@ async def test_live_plays_through_the_relay_and_snapshots_are_cached(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Home Assistant's stream plays the live HLS through our relay; stills are cached."""
-    await async_serve_api(hass, hass_client_no_auth)
     entry = await _setup(hass, aipix_sim)
+    await async_serve_api(hass, hass_client_no_auth)  # after set-up: it freezes the router
     cam = next(c for c in aipix_sim.cameras.values() if c.name == "Entrance")
     minted = aipix_sim.links_minted[cam.id]
     stream = await async_play(hass, "camera.entrance")
