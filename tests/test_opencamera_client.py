@@ -299,6 +299,23 @@ async def test_odd_answers(
     sim.fail["vod"] = 501
     with pytest.raises(NotSupported):
         await client.async_get_media_location(CAMERA_ID, MediaKind.RECORDING, item.id)
+    # VOD dropping the connection: the probe keeps what it knew, listing and playing fail.
+    sim.fail.clear()
+    location = await client.async_get_media_location(CAMERA_ID, MediaKind.RECORDING, item.id)
+    sim.fail["vod"] = "drop"
+    [camera] = await client.async_get_cameras()
+    assert camera.has(Capability.RECORDINGS)
+    with pytest.raises(CannotConnect):
+        await client.async_list_media(CAMERA_ID, MediaKind.RECORDING)
+    with pytest.raises(CannotConnect):
+        await client.async_open_media(location, {})
+    # A token refused by VOD: a new one, and the probe is sent again.
+    sim.fail.clear()
+    sim.expire_tokens()
+    tokens = sim.requests["token"]
+    assert await client.async_list_media(CAMERA_ID, MediaKind.RECORDING)
+    assert sim.requests["token"] == tokens + 1
+    assert await client.async_get_camera_ids() == [CAMERA_ID]
     # A time zone Home Assistant gave that we do not know: UTC, said once.
     other = client_of(sim, session, time_zone="Mars/Olympus_Mons")
     assert other.media_day_count(CAMERA_ID) == 14
@@ -621,11 +638,15 @@ async def test_still_from_vod(
     assert datetime.now(UTC) - taken < timedelta(seconds=30)
 
 
+@pytest.mark.parametrize("fault", ["json", "nothing recorded"])
 async def test_still_vod_fails_then_webrtc(
-    opencamera_full_sim: OpenCameraSimulator, session: aiohttp.ClientSession
+    opencamera_full_sim: OpenCameraSimulator, session: aiohttp.ClientSession, fault: str
 ) -> None:
-    """A VOD body that is not video: the still is captured live instead."""
-    opencamera_full_sim.fail["vod"] = "json"
+    """A VOD body that is not video, or nothing recorded lately: captured live instead."""
+    if fault == "json":
+        opencamera_full_sim.fail["vod"] = "json"
+    else:
+        opencamera_full_sim.recordings = [(datetime(2026, 1, 1, tzinfo=UTC),) * 2]
     client = client_of(opencamera_full_sim, session)
     await client.async_get_cameras()
     image = await client.async_get_snapshot(CAMERA_ID)
