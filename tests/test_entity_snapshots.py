@@ -1,4 +1,4 @@
-"""Videoloft, Amcrest and OpenCamera entities, state and registry entry (snapshot tests)."""
+"""Videoloft, Amcrest, OpenCamera and AIPIX entities, state and registry entry (snapshot tests)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 from syrupy.types import PropertyPath
+from yarl import URL
 
-from tests.conftest import amcrest_entry, opencamera_entry, videoloft_entry
+from tests.conftest import aipix_entry, amcrest_entry, opencamera_entry, videoloft_entry
+from tests.simulators.aipix import AipixSimulator
 from tests.simulators.amcrest import AmcrestSimulator
 from tests.simulators.opencamera import OpenCameraSimulator
 from tests.simulators.videoloft import VideoloftSimulator
@@ -121,6 +123,54 @@ async def test_opencamera_daemon_has_no_sensors(
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
     assert er.async_entries_for_config_entry(entity_registry, entry.entry_id) == []
+
+
+AIPIX_PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.EVENT]
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize("platform", AIPIX_PLATFORMS)
+async def test_aipix_entities(
+    hass: HomeAssistant,
+    socket_enabled: None,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    platform: Platform,
+) -> None:
+    """Three cameras: Entrance online, Yard PTZ (steps, home, no stop), Parking blocked.
+
+    Online, Motion, Archive recording; Home position and Mark buttons; Archive start (a
+    fixed first archive range); the alert entity with AIPIX's analytic kinds. The account's
+    unique id holds the simulator's port, which the system picks: the snapshots say PORT.
+    """
+    sim = AipixSimulator()
+    start = int(datetime(2026, 11, 15, 2, 0, tzinfo=UTC).timestamp())
+    for n, cam in enumerate(sim.cameras.values()):
+        cam.uuid = f"00000000-0000-4000-8000-{cam.id:012d}"
+        cam.archive_ranges = [{"from": start + n * 60, "duration": 3600}]
+    parking = next(cam for cam in sim.cameras.values() if cam.name == "Parking")
+    parking.user_status = "blocked"
+    await sim.start()
+    try:
+        entry = aipix_entry(sim)
+        entry.add_to_hass(hass)
+        with patch("custom_components.omnicam.PLATFORMS", [platform]):
+            assert await hass.config_entries.async_setup(entry.entry_id)
+            await hass.async_block_till_done()
+        entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+        assert entries
+        assert {entity.domain for entity in entries} == {platform}
+        without_port = _without_port(URL(sim.url).port or 0)
+        for entity in entries:
+            assert entity.disabled_by is None
+            name = entity.entity_id
+            assert entity == snapshot(name=f"{name}-entry", matcher=without_port)
+            assert hass.states.get(entity.entity_id) == snapshot(
+                name=f"{name}-state", matcher=without_port
+            )
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
 
 
 def _without_port(port: int) -> Any:
