@@ -212,6 +212,21 @@ async def test_entities_buttons_and_pushed_analytics(
     await hass.config_entries.async_unload(entry.entry_id)
 
 
+async def test_status_polled_every_minute_while_the_socket_is_up(
+    hass: HomeAssistant, aipix_sim: AipixSimulator
+) -> None:
+    """The socket pushes events but never whether a camera is online: a poll every minute."""
+    entry = await _setup(hass, aipix_sim)
+    coordinator = coordinator_of(entry)
+    await wait_for(lambda: all(feed.connected for feed in coordinator.feeds.values()))
+    assert coordinator.update_interval == timedelta(seconds=60)
+    cam = next(c for c in aipix_sim.cameras.values() if c.name == "Entrance")
+    cam.status = "inactive"
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+    await wait_for(lambda: hass.states.get("binary_sensor.entrance_online").state == "off")
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
 async def test_blocked_camera_says_why(hass: HomeAssistant, aipix_sim: AipixSimulator) -> None:
     cam = next(iter(aipix_sim.cameras.values()))
     cam.user_status = "blocked"

@@ -398,10 +398,19 @@ class OmniCamCoordinator(DataUpdateCoordinator[OmniCamData]):
 
     @callback
     def _pace(self) -> None:
-        """Poll slowly while every feed is up, at the normal pace otherwise."""
+        """Poll slowly while every feed is up, at the normal pace otherwise.
+
+        While the feeds are up, a vendor whose feed does not carry the status has it read at
+        its own pace (`status_poll_seconds`), never faster than the normal one.
+        """
         up = bool(self.feeds) and all(feed.connected for feed in self.feeds.values())
         up = up and not self._poll_failing
-        self.update_interval = SAFETY_POLL_INTERVAL if up else POLL_INTERVAL
+        if not up:
+            self.update_interval = POLL_INTERVAL
+        elif (seconds := self.client.status_poll_seconds) is not None:
+            self.update_interval = max(POLL_INTERVAL, timedelta(seconds=seconds))
+        else:
+            self.update_interval = SAFETY_POLL_INTERVAL
 
     async def _async_hold_feed(self, key: str, feed: FeedState) -> None:
         """Keep one feed open: reconnect at once after a normal end, with backoff after errors."""

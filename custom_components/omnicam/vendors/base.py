@@ -90,6 +90,11 @@ class VendorClient(ABC):
     ptz_step_seconds: ClassVar[float] = 0.5
     """How long a PTZ button moves the camera."""
 
+    status_poll_seconds: ClassVar[float | None] = None
+    """How often the cameras' status is read while every realtime feed is up, for a vendor
+    whose feed does not carry it (e.g. pushes events but not whether cameras are online);
+    None: the feed carries it, and the status is read only as a slow safety net."""
+
     realtime_account_wide: ClassVar[bool] = False
     """The realtime feed carries every camera of the account, whatever camera ids it was
     opened with: a change of the camera list updates the feed's ids without restarting it
