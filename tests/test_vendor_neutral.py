@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 import json
 from pathlib import Path
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.omnicam.binary_sensor import EVENT_SENSORS
 from custom_components.omnicam.const import DOMAIN
@@ -34,6 +37,7 @@ from custom_components.omnicam.vendors.models import (
     EventKind,
     FieldType,
     FormField,
+    PtzDirection,
     RealtimeUpdate,
     StreamSource,
     VendorForm,
@@ -50,6 +54,12 @@ NEUTRAL_FILES = (
     "button.py",
     "media_source.py",
     "views.py",
+    "event.py",
+    "select.py",
+    "switch.py",
+    "entity.py",
+    "diagnostics.py",
+    "logs.py",
 )
 """Files that adding a vendor must not need to touch."""
 
@@ -277,4 +287,187 @@ async def test_a_new_vendor_is_one_module(
     await wait_for(lambda: hass.states.get("event.pier_alert").attributes["code"] == "wind")
     assert hass.states.get("event.pier_alert").attributes["event_type"] == "other"
     assert hass.states.get(person).state == "on"  # a code without a kind is no state
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+# -- the AIPIX vocabulary, through a made-up vendor ----------------------------------------
+
+STEPS = frozenset({Capability.PTZ, Capability.PTZ_STEPS, Capability.PTZ_HOME, Capability.MARK})
+ARCHIVE_START = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
+
+
+class HarbourClient(LakesideClient):
+    """A made-up server whose PTZ moves by steps, with marks, archive state and alerts.
+
+    Its feed carries the whole account (`realtime_account_wide`); what it was asked to do
+    is written in `calls`, and the cameras it lists are `cameras` (tests add to them).
+    """
+
+    vendor = "harbour"
+    manufacturer = "Harbour"
+    realtime_account_wide = True
+    calls: ClassVar[list[tuple[str, ...]]] = []
+    cameras: ClassVar[list[Camera]] = []
+    connects: ClassVar[list[tuple[str, ...]]] = []
+
+    async def async_get_account(self) -> Account:
+        """Accept any token."""
+        return Account(unique_id=f"harbour-{self._site}", title=f"Harbour {self._site}")
+
+    async def async_get_cameras(self) -> list[Camera]:
+        """Return the cameras the test put there."""
+        return list(HarbourClient.cameras)
+
+    async def async_get_status(self, cameras: Sequence[Camera]) -> dict[str, CameraStatus]:
+        """The quay is blocked (offline with a reason); the others record their archive."""
+        return {
+            camera.id: CameraStatus(online=False, offline_reason="blocked")
+            if camera.id == "quay"
+            else CameraStatus(online=True, archive_recording=True, archive_start=ARCHIVE_START)
+            for camera in cameras
+        }
+
+    async def async_ptz_step(self, camera_id: str, direction: PtzDirection) -> None:
+        """Make one step (this vendor has no start and stop)."""
+        HarbourClient.calls.append(("step", camera_id, direction.value))
+
+    async def async_ptz_start(self, camera_id: str, direction: PtzDirection) -> None:
+        """Start moving (the quay's old-style PTZ)."""
+        HarbourClient.calls.append(("start", camera_id, direction.value))
+
+    async def async_ptz_stop(self, camera_id: str) -> None:
+        """Stop moving."""
+        HarbourClient.calls.append(("stop", camera_id))
+
+    async def async_ptz_home(self, camera_id: str) -> None:
+        """Go home."""
+        HarbourClient.calls.append(("home", camera_id))
+
+    async def async_create_mark(self, camera_id: str) -> None:
+        """Set a mark now."""
+        HarbourClient.calls.append(("mark", camera_id))
+
+    async def async_run_realtime(
+        self,
+        key: str,
+        camera_ids: Sequence[str],
+        on_connect: Callable[[], None],
+        on_update: Callable[[RealtimeUpdate], None],
+    ) -> None:
+        """Hand over what the test puts in the class's queue; remember each connect."""
+        HarbourClient.connects.append(tuple(camera_ids))
+        await super().async_run_realtime(key, camera_ids, on_connect, on_update)
+
+
+def _harbour_camera(camera_id: str, capabilities: frozenset[Capability]) -> Camera:
+    return Camera(
+        id=camera_id,
+        name=camera_id.title(),
+        manufacturer=HarbourClient.manufacturer,
+        capabilities=capabilities
+        | {
+            Capability.ONLINE_STATE,
+            Capability.MOTION,
+            Capability.ARCHIVE_STATE,
+            Capability.SNAPSHOT,
+        },
+        event_types=(EventKind.MOTION, EventKind.FIRE),
+        event_codes=("motion_detect", "smoke_fire", "license_plate"),
+        alert_kinds=(EventKind.LICENSE_PLATE,),
+    )
+
+
+async def test_steps_home_mark_archive_state_and_an_account_wide_feed(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The vocabulary AIPIX brought, for any vendor: nothing here names one.
+
+    A step-moving camera has no PTZ stop button and `ptz_move` makes one step; Home
+    position and Mark buttons; archive recording and start; an offline reason; alert kinds
+    without a binary sensor; a camera-list change on an account-wide feed adds the camera
+    without reconnecting the feed.
+    """
+    monkeypatch.setitem(VENDORS, HarbourClient.vendor, HarbourClient)
+    monkeypatch.setattr(HarbourClient, "calls", [])
+    monkeypatch.setattr(HarbourClient, "connects", [])
+    monkeypatch.setattr(
+        HarbourClient,
+        "cameras",
+        [
+            _harbour_camera("pier", STEPS),
+            _harbour_camera("quay", frozenset({Capability.PTZ})),
+        ],
+    )
+    monkeypatch.setattr(LakesideClient, "feed", None)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="harbour-north",
+        data={"vendor": "harbour", CONF_SITE: "north", CONF_TOKEN: "t", "port": 8443},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    # PTZ by steps: direction, home and mark buttons, no stop; the quay moves and stops.
+    assert hass.states.get("button.pier_ptz_up") is not None
+    assert hass.states.get("button.pier_ptz_stop") is None
+    assert hass.states.get("button.quay_ptz_stop") is not None
+    assert hass.states.get("button.quay_home_position") is None
+    for button in ("pier_home_position", "pier_mark", "pier_ptz_left", "quay_ptz_stop"):
+        await hass.services.async_call(
+            "button", "press", {ATTR_ENTITY_ID: f"button.{button}"}, blocking=True
+        )
+    for camera in ("pier", "quay"):
+        await hass.services.async_call(
+            DOMAIN,
+            "ptz_move",
+            {ATTR_ENTITY_ID: f"camera.{camera}", "direction": "up", "duration": 0.1},
+            blocking=True,
+        )
+    assert HarbourClient.calls == [
+        ("home", "pier"),
+        ("mark", "pier"),
+        ("step", "pier", "left"),
+        ("stop", "quay"),
+        ("step", "pier", "up"),  # one step, whatever the duration
+        ("start", "quay", "up"),
+        ("stop", "quay"),
+    ]
+
+    # Archive state; the offline reason is an attribute of the online sensor.
+    assert hass.states.get("binary_sensor.pier_archive_recording").state == "on"
+    start = hass.states.get("sensor.pier_archive_start")
+    assert datetime.fromisoformat(start.state) == ARCHIVE_START
+    online = hass.states.get("binary_sensor.quay_online")
+    assert online.state == "off"
+    assert online.attributes["offline_reason"] == "blocked"
+    assert "offline_reason" not in hass.states.get("binary_sensor.pier_online").attributes
+
+    # Fire has a binary sensor, a licence plate only fires the alert (with its data).
+    assert hass.states.get("binary_sensor.pier_fire").state == "off"
+    assert hass.states.get("binary_sensor.pier_license_plate") is None
+    alert = hass.states.get("event.pier_alert")
+    assert alert.attributes["event_types"] == ["motion", "fire", "license_plate", "other"]
+    await wait_for(lambda: LakesideClient.feed is not None)
+    feed = LakesideClient.feed
+    assert feed is not None
+    plate = CameraEvent(
+        "pier", "license_plate", "p1", kind=EventKind.LICENSE_PLATE, data={"plate": "AB123"}
+    )
+    feed.put_nowait(RealtimeUpdate("pier", event=plate))
+    await wait_for(
+        lambda: hass.states.get("event.pier_alert").attributes.get("event_type") == "license_plate"
+    )
+    assert hass.states.get("event.pier_alert").attributes["plate"] == "AB123"
+
+    # A camera appears: the same feed (no reconnect) carries its pushes.
+    HarbourClient.cameras.append(_harbour_camera("jetty", STEPS))
+    feed.put_nowait(RealtimeUpdate("", cameras_changed=True))
+    await wait_for(lambda: hass.states.get("binary_sensor.jetty_motion") is not None)
+    feed.put_nowait(
+        RealtimeUpdate("jetty", event=CameraEvent("jetty", "smoke_fire", "f1", kind=EventKind.FIRE))
+    )
+    await wait_for(lambda: hass.states.get("binary_sensor.jetty_fire").state == "on")
+    assert HarbourClient.connects == [("pier", "quay")]
+    assert LakesideClient.feed is feed
     await hass.config_entries.async_unload(entry.entry_id)
