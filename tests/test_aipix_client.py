@@ -450,6 +450,33 @@ async def test_stream_fallback_and_no_stream(
         await client.async_get_stream_source("999999")
 
 
+async def test_a_camera_without_a_stream_keeps_the_uuid_endpoint(
+    aipix_sim: AipixSimulator, session: aiohttp.ClientSession
+) -> None:
+    """25.06: 404 from ``POST /cameras/video`` for a camera without a stream is about it.
+
+    The endpoint is still there for every other camera (its links with ``expired_at``),
+    whether the stream-less camera is asked first or after the endpoint answered.
+    """
+    video = "POST /api/v1/cameras/video"
+    client, cameras = await ready(aipix_sim, session)
+    first, second, third = (aipix_sim.cameras[int(camera.id)] for camera in cameras)
+    first.streams = ()
+    for _ in range(2):
+        with pytest.raises(Unavailable):
+            await client.async_get_stream_source(cameras[0].id)
+    sent = aipix_sim.requests[video]
+    await client.async_get_stream_source(cameras[1].id)
+    assert aipix_sim.requests[video] == sent + 1  # the uuid endpoint, not the client API
+    second.streams = ()
+    with pytest.raises(Unavailable):
+        await client.async_get_stream_source(cameras[1].id)
+    sent = aipix_sim.requests[video]
+    await client.async_get_stream_source(cameras[2].id)
+    assert aipix_sim.requests[video] == sent + 1
+    assert third.streams
+
+
 async def test_snapshot(sim: AipixSimulator, session: aiohttp.ClientSession) -> None:
     sim.slow_media = True  # the clip comes in pieces: it is read whole before decoding
     client, cameras = await ready(sim, session)

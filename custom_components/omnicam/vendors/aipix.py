@@ -57,7 +57,10 @@ agrees:
 - 25.06 uuid endpoints (``POST /api/v1/cameras/video|archive|preview``; the RU page's
   ``/api/v1/billing/cameras/video`` is tried after ``/api/v1/cameras/video``) are used only
   for a camera with a ``uuid`` on a server of release 25.06 or later; a 404 or 405 marks
-  the endpoint absent for the client's life. Their answer is ``[{"url", "expired_at"}]``
+  the endpoint absent for the client's life, except the live one's 404 for a camera
+  without a stream: an endpoint that answered before keeps being used (the client API is
+  asked for that camera), and a first 404 is forgotten when the client API's 404 says the
+  camera has no stream. Their answer is ``[{"url", "expired_at"}]``
   (a single object, or one under ``data``, is read too); ``ttl`` is sent as a string.
 - Live: ``/cameras/{id}/streams?type=high|low&source=hls|rtsp`` (``{"url",
   "fallback_url"}``); an HLS ``url`` whose playlist does not answer is replaced by
@@ -178,6 +181,8 @@ PIECE_SECONDS: Final = 3600
 ITEM_SECONDS: Final = 60
 """How long an event or mark without an end plays (and how long a thumbnail's item is)."""
 LINK_TTL: Final = 600
+VIDEO_PATHS: Final = ("/api/v1/cameras/video", "/api/v1/billing/cameras/video")
+"""The 25.06 live/archive link endpoint, at the path of each language's docs."""
 LINK_MARGIN: Final = 30.0
 LINK_DEFAULT_REFRESH: Final = 300.0
 RETRY_AFTER_DEFAULT: Final = 10.0
@@ -519,6 +524,8 @@ class AipixClient(VendorClient):
         (the first poll of a set-up) takes the statuses from that list instead of reading it
         again."""
         self._uuid_endpoints: dict[str, bool] = {}
+        self._uuid_doubted: set[str] = set()
+        """Endpoints marked absent by a first 404 that may have been about the camera."""
         self._ws_path: str | None = None
         self._newest_event: int | None = None
         self._pushed_ids: deque[int] = deque(maxlen=PUSHED_IDS)
@@ -1022,8 +1029,13 @@ class AipixClient(VendorClient):
                     "POST", path, key=f"POST {path.removeprefix('/api/v1')}", body=body
                 )
             except NotFound:
+                if self._uuid_endpoints.get(path):
+                    # It answered before: the 404 is about this camera (no stream).
+                    _LOGGER.debug("%s: 404 for this camera", path)
+                    return None
                 _LOGGER.debug("%s not on this server", path)
                 self._uuid_endpoints[path] = False
+                self._uuid_doubted.add(path)
                 continue
             except _ApiError as err:
                 if err.status != 405:
@@ -1031,6 +1043,7 @@ class AipixClient(VendorClient):
                 self._uuid_endpoints[path] = False
                 continue
             self._uuid_endpoints[path] = True
+            self._uuid_doubted.discard(path)
             first: Any = data
             if isinstance(data, dict) and "url" not in data:
                 first = data.get("data")
@@ -1071,7 +1084,7 @@ class AipixClient(VendorClient):
         if (uid := self._uuid_of(raw)) is not None:
             link = await self._uuid_link(
                 "live",
-                ("/api/v1/cameras/video", "/api/v1/billing/cameras/video"),
+                VIDEO_PATHS,
                 {"uuid": uid, "stream_type": stream_type},
                 {"source": kind.value},
             )
@@ -1088,9 +1101,14 @@ class AipixClient(VendorClient):
                     )
                 )
             except NotFound as err:
+                for path in VIDEO_PATHS:
+                    if path in self._uuid_doubted:  # its 404 said the same: no stream
+                        self._uuid_doubted.discard(path)
+                        del self._uuid_endpoints[path]
                 raise Unavailable(f"camera {camera_id} has no stream") from err
             except _ApiError as err:
                 raise Unavailable(f"camera {camera_id} live video refused: {err}") from err
+            self._uuid_doubted.difference_update(VIDEO_PATHS)  # the camera streams: absent
             text = _text(data.get("url"))
             if text is None:
                 raise BadResponse(f"camera {camera_id}: stream answer without a url")
