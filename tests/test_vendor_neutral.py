@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 import json
 from pathlib import Path
 import re
 from typing import Any, ClassVar
 
 import aiohttp
+from aiohttp import web
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
@@ -26,8 +27,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.omnicam.binary_sensor import EVENT_SENSORS
 from custom_components.omnicam.const import DOMAIN
 from custom_components.omnicam.vendors import VENDORS
-from custom_components.omnicam.vendors.base import VendorClient
-from custom_components.omnicam.vendors.errors import AuthError
+from custom_components.omnicam.vendors.base import VendorClient, read_body
+from custom_components.omnicam.vendors.errors import AuthError, BadResponse, NotFound, NotSupported
 from custom_components.omnicam.vendors.models import (
     Account,
     Camera,
@@ -37,8 +38,10 @@ from custom_components.omnicam.vendors.models import (
     EventKind,
     FieldType,
     FormField,
+    MediaKind,
     PtzDirection,
     RealtimeUpdate,
+    RecordMode,
     StreamSource,
     VendorForm,
 )
@@ -471,3 +474,81 @@ async def test_steps_home_mark_archive_state_and_an_account_wide_feed(
     assert HarbourClient.connects == [("pier", "quay")]
     assert LakesideClient.feed is feed
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_vendor_has_only_what_it_implements(socket_enabled: None) -> None:
+    """What a vendor does not implement answers `NotSupported` (never a crash or a guess).
+
+    The Lakeside client implements only the abstract methods: every optional call of the
+    base answers so, and the few with a harmless default give it.
+    """
+    async with aiohttp.ClientSession() as session:
+        client = LakesideClient(session, "north", "good-token")
+        kind, day = MediaKind.RECORDING, date(2026, 11, 1)
+        calls = [
+            client.async_start_live("pier"),
+            client.async_list_media("pier", kind),
+            client.async_list_media_page("pier", kind),
+            client.async_get_thumbnail_location("pier", kind, "1"),
+            client.async_get_media_location("pier", kind, "1"),
+            client.async_list_media_day("pier", kind, day),
+            client.async_set_pin_lock("pier", enabled=True),
+            client.async_ptz_step("pier", PtzDirection.UP),
+            client.async_ptz_stop("pier"),
+            client.async_ptz_home("pier"),
+            client.async_create_mark("pier"),
+            client.async_list_presets("pier"),
+            client.async_goto_preset("pier", "1"),
+            client.async_get_record_mode("pier"),
+            client.async_set_record_mode("pier", RecordMode.AUTO),
+            client.async_trigger_recording("pier"),
+            client.async_capture_still("pier"),
+            client.async_webrtc_offer("pier", "v=0"),
+            client.async_set_ice_servers("pier", ["stun:stun.invalid"]),
+            VendorClient.async_run_realtime(client, "north", ["pier"], print, print),
+        ]
+        for call in calls:
+            with pytest.raises(NotSupported):
+                await call
+        # A page token this client never gave (it arrives from a browser) is not found.
+        with pytest.raises(NotFound):
+            await client.async_list_media_page("pier", kind, "page-2")
+        assert await client.async_get_ice_servers("pier") == []
+        assert await client.async_get_camera_ids() == ["pier"]
+        assert client.still_taken_at("pier") is None
+        assert client.media_day_count("pier") == 0
+        await client.async_logout()
+        await client.async_close()
+        # Secrets are scrubbed from text; an empty one is no secret.
+        assert client.scrub("token good-token here") == "token **REDACTED** here"
+        assert LakesideClient(session, "north", "").scrub("nothing secret") == "nothing secret"
+
+
+async def test_read_body_reads_all_or_refuses_a_longer_answer(socket_enabled: None) -> None:
+    """A body arriving in pieces is read whole; one longer than the limit is a bad answer."""
+
+    async def pieces(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        await response.prepare(request)
+        for _ in range(4):
+            await response.write(b"x" * 1000)
+            await asyncio.sleep(0.01)
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_get("/body", pieces)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{port}/body") as resp:
+                assert await read_body(resp.content, 4000) == b"x" * 4000
+            async with session.get(f"http://127.0.0.1:{port}/body") as resp:
+                with pytest.raises(BadResponse, match="longer than 3999 bytes"):
+                    await read_body(resp.content, 3999)
+    finally:
+        await runner.cleanup()
