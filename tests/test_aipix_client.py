@@ -477,6 +477,22 @@ async def test_a_camera_without_a_stream_keeps_the_uuid_endpoint(
     assert third.streams
 
 
+async def test_preview_refused_or_missing_is_unavailable(
+    aipix_sim: AipixSimulator, session: aiohttp.ClientSession
+) -> None:
+    """The client API's preview: 404 (no preview) and 403 (refused) are no snapshot now."""
+    for cam in aipix_sim.cameras.values():
+        cam.uuid = ""  # the client API path (as before 25.06)
+    client, cameras = await ready(aipix_sim, session)
+    key = "GET /api/v1/cameras/{id}/preview"
+    for status, words in ((404, "has no preview"), (403, "preview refused")):
+        aipix_sim.fail[key] = status
+        with pytest.raises(Unavailable, match=words):
+            await client.async_get_snapshot(cameras[0].id)
+    del aipix_sim.fail[key]
+    assert (await client.async_get_snapshot(cameras[0].id)).startswith(b"\xff\xd8")
+
+
 async def test_snapshot(sim: AipixSimulator, session: aiohttp.ClientSession) -> None:
     sim.slow_media = True  # the clip comes in pieces: it is read whole before decoding
     client, cameras = await ready(sim, session)
