@@ -63,6 +63,9 @@ NEUTRAL_FILES = (
     "entity.py",
     "diagnostics.py",
     "logs.py",
+    "coordinator.py",
+    "__init__.py",
+    "webrtc.py",
 )
 """Files that adding a vendor must not need to touch."""
 

@@ -64,7 +64,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OmniCamConfigEntry) -> b
             translation_key="unknown_vendor",
             translation_placeholders={"vendor": str(entry.data[CONF_VENDOR])},
         )
-    # Options (e.g. Amcrest's sub stream) and Home Assistant's time zone (local devices
+    # Options (e.g. a sub stream) and Home Assistant's time zone (local devices
     # report local times) are handed over with the entry's data.
     client = vendor.from_config(
         async_get_clientsession(hass, verify_ssl=entry.data.get("verify_ssl", True)),

@@ -94,8 +94,8 @@ def account_prefix(entry: ConfigEntry) -> str:
 def camera_key(entry: ConfigEntry, camera_id: str) -> str:
     """Return what names a camera in Home Assistant: vendor, account and camera id.
 
-    The account is part of it because one camera can be reached by several accounts (a
-    Videoloft installer's login and its owner's), and each entry keeps its own device.
+    The account is part of it because one camera can be reached by several accounts (an
+    installer's login and its customer's), and each entry keeps its own device.
     """
     return f"{account_prefix(entry)}{camera_id}"
 
