@@ -319,7 +319,7 @@ async def test_odd_answers(
     # A time zone Home Assistant gave that we do not know: UTC, said once.
     other = client_of(sim, session, time_zone="Mars/Olympus_Mons")
     assert other.media_day_count(CAMERA_ID) == 14
-    assert "unknown time zone" in caplog.text
+    assert "Unknown time zone" in caplog.text
 
 
 def test_uptime_and_time_parsing(session: aiohttp.ClientSession) -> None:

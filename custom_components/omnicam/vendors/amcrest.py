@@ -118,14 +118,13 @@ import logging
 import re
 from typing import Any, ClassVar, Final, Literal, cast
 from urllib.parse import quote, quote_plus
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 from aiohttp import hdrs
 from aiohttp.payload import Payload
 from yarl import URL
 
-from .base import VendorClient, redact_url
+from .base import VendorClient, config_time_zone, redact_url
 from .errors import (
     AuthError,
     BadResponse,
@@ -172,7 +171,6 @@ CONF_PASSWORD: Final = "password"  # noqa: S105 - a config key, not a secret
 CONF_SSL: Final = "ssl"
 CONF_VERIFY_SSL: Final = "verify_ssl"
 CONF_SUBSTREAM: Final = "substream"
-CONF_TIME_ZONE: Final = "time_zone"
 CONF_MACS: Final = "macs"
 
 DEFAULT_MANUFACTURER: Final = "Amcrest"
@@ -699,12 +697,6 @@ class AmcrestClient(VendorClient):
         cls, session: aiohttp.ClientSession, config: Mapping[str, Any]
     ) -> AmcrestClient:
         """Build the client from config entry data (Home Assistant's standard keys)."""
-        zone: tzinfo = UTC
-        if name := config.get(CONF_TIME_ZONE):
-            try:
-                zone = ZoneInfo(str(name))
-            except (ZoneInfoNotFoundError, ValueError):
-                _LOGGER.warning("Amcrest: unknown time zone %s, using UTC", name)
         port = config.get(CONF_PORT)
         return cls(
             session,
@@ -715,7 +707,7 @@ class AmcrestClient(VendorClient):
             ssl=bool(config.get(CONF_SSL, False)),
             verify_ssl=bool(config.get(CONF_VERIFY_SSL, True)),
             substream=bool(config.get(CONF_SUBSTREAM, False)),
-            time_zone=zone,
+            time_zone=config_time_zone(config),
         )
 
     def stored_config(self) -> dict[str, Any]:

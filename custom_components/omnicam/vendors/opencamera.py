@@ -85,13 +85,12 @@ import json
 import logging
 import re
 from typing import Any, Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 from yarl import URL
 
 from . import stills
-from .base import VendorClient
+from .base import VendorClient, config_time_zone
 from .errors import (
     AuthError,
     BadResponse,
@@ -124,7 +123,6 @@ _LOGGER = logging.getLogger(__name__)
 CONF_URL: Final = "url"
 CONF_USERNAME: Final = "username"
 CONF_PASSWORD: Final = "password"  # noqa: S105 - a config key
-CONF_TIME_ZONE: Final = "time_zone"
 
 DEFAULT_PORT: Final = 8000
 API: Final = "/api/v1"
@@ -328,18 +326,12 @@ class OpenCameraClient(VendorClient):
         cls, session: aiohttp.ClientSession, config: Mapping[str, Any]
     ) -> OpenCameraClient:
         """Build the client from config entry data."""
-        zone: tzinfo = UTC
-        if name := config.get(CONF_TIME_ZONE):
-            try:
-                zone = ZoneInfo(str(name))
-            except (ZoneInfoNotFoundError, ValueError):
-                _LOGGER.warning("OpenCamera: unknown time zone %s, using UTC", name)
         return cls(
             session,
             str(config[CONF_URL]),
             str(config.get(CONF_USERNAME) or ""),
             str(config.get(CONF_PASSWORD) or ""),
-            time_zone=zone,
+            time_zone=config_time_zone(config),
         )
 
     def secrets(self) -> Sequence[str]:
