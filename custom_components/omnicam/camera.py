@@ -307,19 +307,23 @@ class OmniCamCamera(OmniCamEntity, CameraEntity):
             stream.set_update_callback(self._async_stream_changed)
         return stream
 
-    async def _async_prepare_live(self) -> None:
-        """Check that live video can start now; raise a translated error saying why not."""
-        placeholders = {"entity": self.camera.name}
-        # A camera switched off at the vendor never gets here: Home Assistant's camera
-        # answers "Camera is off" itself.
+    def _check_online(self) -> None:
+        """Raise a translated error when the vendor says the camera is offline."""
         status = self.coordinator.data.status.get(self.camera_id)
         if status is not None and status.online is False:
             self._live_failed("the camera is offline")
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="live_camera_offline",
-                translation_placeholders=placeholders,
+                translation_placeholders={"entity": self.camera.name},
             )
+
+    async def _async_prepare_live(self) -> None:
+        """Check that live video can start now; raise a translated error saying why not."""
+        placeholders = {"entity": self.camera.name}
+        # A camera switched off at the vendor never gets here: Home Assistant's camera
+        # answers "Camera is off" itself.
+        self._check_online()
         try:
             self._local_url(await self._async_source())
             relay = self._live_relay()
@@ -585,14 +589,7 @@ class OmniCamWebRTCCamera(OmniCamCamera):
     async def _async_answer(self, offer_sdp: str, pending: _PendingOffer) -> str:
         """Return the camera's answer; raise a translated error saying why not."""
         placeholders = {"entity": self.camera.name}
-        status = self.coordinator.data.status.get(self.camera_id)
-        if status is not None and status.online is False:
-            self._live_failed("the camera is offline")
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="live_camera_offline",
-                translation_placeholders=placeholders,
-            )
+        self._check_online()
         if not sdp_has_candidates(offer_sdp):
             await self._async_wait_candidates(pending)
             if pending.closed:
