@@ -418,6 +418,9 @@ class HlsPlayback:
     user_id: str
     refresh_token_id: str | None
     headers: dict[str, str] = field(repr=False)
+    """The location's own headers (credentials, perhaps): sent only to its origin."""
+    origin: str = ""
+    """Scheme, host and port of the item's own playlist."""
     uris: list[str] = field(default_factory=list, repr=False)
     """Absolute vendor URLs (tokens and all), in the order first seen: `index` is a place."""
     playlists: set[int] = field(default_factory=set)
@@ -447,6 +450,7 @@ class HlsPlayback:
             user_id=request[KEY_HASS_USER].id,
             refresh_token_id=request.get(KEY_HASS_REFRESH_TOKEN_ID),
             headers=dict(location.headers),
+            origin=str(URL(location.url).origin()),
         )
         playbacks[playback.id] = playback
         return playback
@@ -476,9 +480,14 @@ class HlsPlayback:
             refresh_token_id=self.refresh_token_id,
         )
 
+    def _headers(self, url: str) -> dict[str, str]:
+        """Return the headers for a URL: the location's own only at the location's origin."""
+        return self.headers if str(URL(url).origin()) == self.origin else {}
+
     def location(self, index: int) -> MediaLocation:
         """Return where a URI the proxy read is fetched from."""
-        return MediaLocation(url=self.uris[index], mime_type="video/mp2t", headers=self.headers)
+        url = self.uris[index]
+        return MediaLocation(url=url, mime_type="video/mp2t", headers=self._headers(url))
 
     async def async_playlist(self, hass: HomeAssistant, url: str) -> web.Response:
         """Fetch a vendor playlist and answer it with every URI replaced by a path of ours."""
@@ -486,7 +495,7 @@ class HlsPlayback:
         if entry is None or entry.state is not ConfigEntryState.LOADED:
             raise web.HTTPNotFound
         client = entry.runtime_data.client
-        location = MediaLocation(url=url, mime_type=_HLS_MIME, headers=self.headers)
+        location = MediaLocation(url=url, mime_type=_HLS_MIME, headers=self._headers(url))
         try:
             upstream = await client.async_open_media(location, {}, _PROXY_TIMEOUT)
         except (aiohttp.ClientError, TimeoutError, OmniCamError) as err:
