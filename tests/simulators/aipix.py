@@ -75,7 +75,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 import io
 import json
 import secrets
@@ -1371,12 +1371,14 @@ class AipixSimulator:
             return self._invalid({"source": "The selected source is invalid."})
         out = []
         for cam, item in found:
+            date = item.get("date")
             url, expires = self._mint(
                 request,
                 "jpg" if source == "jpg" else "preview",
                 cam,
                 self._stream_of(cam, item),
                 ttl=ttl,
+                start=parse_time(date) if isinstance(date, str) and date else 0.0,
             )
             out.append({"url": url, "expired_at": iso(expires)})
         return web.json_response(out)
@@ -1670,8 +1672,10 @@ class AipixSimulator:
         if isinstance(link, web.Response):
             return link
         cam = self.cameras.get(link.camera_id)
+        # The picture says when it was taken: the moment asked for, or now (live).
+        at = datetime.fromtimestamp(link.start, UTC) if link.start else None
         body = await asyncio.get_running_loop().run_in_executor(
-            None, snapshot_jpeg, cam.name if cam else str(link.camera_id)
+            None, partial(snapshot_jpeg, cam.name if cam else str(link.camera_id), at=at)
         )
         return web.Response(body=body, content_type="image/jpeg")
 

@@ -22,8 +22,8 @@ _TINY_JPEG = bytes.fromhex(
 )
 
 
-def snapshot_jpeg(label: str, *, draw: bool = True) -> bytes:
-    """Return a JPEG showing the label and the time, or a tiny JPEG."""
+def snapshot_jpeg(label: str, *, draw: bool = True, at: datetime | None = None) -> bytes:
+    """Return a JPEG showing the label and the time (now, or `at`), or a tiny JPEG."""
     if not draw:
         return _TINY_JPEG
     try:
@@ -35,7 +35,7 @@ def snapshot_jpeg(label: str, *, draw: bool = True) -> bytes:
     pen.rectangle((0, 300, 640, 360), fill=(10, 20, 30))
     big, small = ImageFont.load_default(size=40), ImageFont.load_default(size=24)
     pen.text((20, 20), label, fill=(255, 255, 255), font=big)
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    stamp = (at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     pen.text((20, 316), stamp, fill=(255, 220, 0), font=small)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=70)
