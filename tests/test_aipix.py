@@ -8,6 +8,7 @@ oldest (23.09) and newest (25.06) releases the simulator knows.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 import io
 import logging
@@ -35,7 +36,7 @@ from custom_components.omnicam.const import DOMAIN
 from custom_components.omnicam.diagnostics import async_get_config_entry_diagnostics
 from tests.conftest import aipix_entry, assert_no_secret, coordinator_of, wait_for
 from tests.playback import async_play, async_serve_api, async_stop, camera_entity
-from tests.simulators.aipix import AipixSimulator
+from tests.simulators.aipix import AipixSimulator, default_cameras
 
 FORM_ERRORS = [
     ("GET /api/v1/static/basic", "html200", "wrong_server_aipix"),
@@ -565,3 +566,48 @@ async def test_diagnostics_and_logout_on_removal(
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert aipix_sim.sessions == []
+
+
+async def test_reconfigure_follows_the_server_to_a_new_address(
+    hass: HomeAssistant, aipix_sim: AipixSimulator, socket_enabled: None
+) -> None:
+    """The same server and user at a new URL: the entry moves; another server: refused."""
+    entry = await _setup(hass, aipix_sim)
+    old_unique_id = entry.unique_id
+    entity_ids = sorted(s.entity_id for s in hass.states.async_all() if "entrance" in s.entity_id)
+    assert entity_ids
+    logins = len(aipix_sim.logins)
+    new_url = await aipix_sim.also_listen()
+
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _form(aipix_sim, url=new_url)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.data["url"] == new_url
+    assert entry.unique_id != old_unique_id
+    assert entry.unique_id.endswith(f":{aipix_sim.user_id}")
+    # The kept session went along (same server): no new login, and the entities stay.
+    assert len(aipix_sim.logins) == logins
+    assert entry.state is ConfigEntryState.LOADED
+    assert (
+        sorted(s.entity_id for s in hass.states.async_all() if "entrance" in s.entity_id)
+        == entity_ids
+    )
+
+    # Another server (other cameras): refused, the entry as it was.
+    other = AipixSimulator(
+        cameras=[dataclasses.replace(cam, id=cam.id + 1000) for cam in default_cameras(2)]
+    )
+    await other.start()
+    try:
+        result = await entry.start_reconfigure_flow(hass)
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], _form(other))
+    finally:
+        await other.stop()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] in ("wrong_account", "wrong_account_aipix")
+    assert entry.data["url"] == new_url
+    await hass.config_entries.async_unload(entry.entry_id)

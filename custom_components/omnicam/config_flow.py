@@ -6,10 +6,11 @@ turns them into Home Assistant selectors. The menu lists `VENDORS`, and the step
 menu option, ``async_step_<vendor>``, is routed to the one step every vendor shares.
 
 Reauth and reconfigure never move an entry to another account: the account the new data
-reaches must have the entry's unique id. A vendor whose unique id is derived from its
-secret (`VendorClient.unique_id_from_secret`) gets a new unique id with a new secret; it
-is accepted only when the new secret reaches the entry's cameras, and the entry's devices
-and entities are moved to it first, so that they keep their entity ids.
+reaches must have the entry's unique id. A vendor whose unique id is derived from data the
+person may change (`VendorClient.unique_id_may_change`: a secret, a server's address) gets
+a new unique id with such data; it is accepted only when the new data reaches the entry's
+cameras, and the entry's devices and entities are moved to it first, so that they keep
+their entity ids.
 
 Devices on the local network are discovered by Home Assistant's DHCP watcher, on the
 matchers vendors declare (`VendorClient.discovery`; ``manifest.json`` lists them all). A
@@ -457,7 +458,7 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
             if client is not None and account is not None:
                 data = _entry_data(data, client)
                 await self.async_set_unique_id(account.unique_id, raise_on_progress=False)
-                if not vendor.unique_id_from_secret or account.unique_id == entry.unique_id:
+                if not vendor.unique_id_may_change or account.unique_id == entry.unique_id:
                     self._abort_if_unique_id_mismatch(
                         reason=vendor.form.errors.get("wrong_account", "wrong_account")
                     )
@@ -475,11 +476,11 @@ class OmniCamConfigFlow(ConfigFlow, domain=DOMAIN):
         account: Account,
         data: dict[str, Any],
     ) -> ConfigFlowResult:
-        """Give the entry the unique id of a new secret that reaches the same cameras."""
+        """Give the entry the unique id of new data that reaches the same cameras."""
         self._abort_if_unique_id_configured()  # another entry holds that account already
         if not await self._async_reaches_entry_cameras(entry, client):
             return self.async_abort(reason="wrong_account")
-        LOGGER.info("%s: the new secret reaches the same cameras; new unique id", entry.title)
+        LOGGER.info("%s: the new data reaches the same cameras; new unique id", entry.title)
         await async_rescope(self.hass, entry, entry.unique_id or "", account.unique_id)
         return self.async_update_reload_and_abort(entry, unique_id=account.unique_id, data=data)
 

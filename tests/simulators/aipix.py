@@ -459,6 +459,16 @@ class AipixSimulator:
         await self.rtsp.start(host)
         return self.url
 
+    async def also_listen(self) -> str:
+        """Serve the same server on a second port too (a new address of the same server)."""
+        assert self._runner is not None
+        site = web.TCPSite(
+            self._runner, self._host, 0, ssl_context=self._ssl() if self.tls else None
+        )
+        await site.start()
+        port = int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+        return f"{'https' if self.tls else 'http'}://{self._host}:{port}"
+
     async def stop(self) -> None:
         """Stop serving."""
         self.fail.clear()

@@ -475,6 +475,7 @@ class AipixClient(VendorClient):
     )
     stored_secrets: ClassVar[tuple[str, ...]] = (CONF_ACCESS_TOKEN,)
     camera_list_seconds = 600.0
+    unique_id_may_change = True  # server address + user id: Reconfigure may move the address
     status_poll_seconds = 60.0  # the socket pushes events, never whether a camera is online
     snapshot_cache_seconds = 20.0
     event_hold_seconds = 10.0

@@ -70,9 +70,11 @@ class VendorClient(ABC):
     """How the vendor's devices are found on the local network; None: they are not (cloud
     accounts)."""
 
-    unique_id_from_secret: ClassVar[bool] = False
-    """True when the account's unique id is derived from its secret: a new secret gives a
-    new unique id, accepted on reauth only when it reaches the same cameras."""
+    unique_id_may_change: ClassVar[bool] = False
+    """True when the account's unique id is derived from data the person may change (a
+    secret, the server's address): new data that gives a new unique id is accepted on
+    reauth or reconfigure only when it reaches the entry's cameras, and the entry's devices
+    and entities move to the new unique id."""
 
     service_levels: ClassVar[tuple[str, ...]] = ()
     """With SERVICE_LEVEL: every value `CameraStatus.service_level` can take (translated

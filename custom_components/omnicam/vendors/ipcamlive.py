@@ -188,7 +188,7 @@ class IPCamLiveClient(VendorClient):
         secrets=(CONF_API_KEY,),
         identity=(CONF_API_KEY,),
     )
-    unique_id_from_secret = True
+    unique_id_may_change = True  # derived from the secret
     """The account has no id of its own: its unique id is a digest of server and secret."""
     service_levels = tuple(SERVICE_TYPES.values())
 
