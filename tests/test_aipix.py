@@ -237,6 +237,16 @@ async def test_blocked_camera_says_why(hass: HomeAssistant, aipix_sim: AipixSimu
     ]
     assert [s.state for s in online] == ["off"]
     assert online[0].attributes["offline_reason"] == "blocked"
+    # The camera is withheld from this user: its other entities are unavailable.
+    assert hass.states.get("camera.entrance").state == "unavailable"
+    assert hass.states.get("binary_sensor.entrance_motion").state == "unavailable"
+    assert hass.states.get("camera.yard").state != "unavailable"
+    # Unblocked: back by itself at the next poll.
+    cam.user_status = "active"
+    await coordinator_of(entry).async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get("camera.entrance").state != "unavailable"
+    assert hass.states.get("binary_sensor.entrance_online").state == "on"
     await hass.config_entries.async_unload(entry.entry_id)
 
 

@@ -142,6 +142,10 @@ class OmniCamBinarySensor(OmniCamEntity, BinarySensorEntity):
         """Return the value from the camera's status."""
         return self.entity_description.value_fn(self.status)
 
+    def _available_when_blocked(self) -> bool:
+        """The online sensor tells that (and why) a withheld camera is out of reach."""
+        return self.entity_description.key == "online"
+
     @property
     def extra_state_attributes(self) -> dict[str, str] | None:
         """Return why the camera is offline, when it is and the vendor says why."""

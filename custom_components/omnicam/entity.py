@@ -81,11 +81,17 @@ class OmniCamEntity(CoordinatorEntity[OmniCamCoordinator]):
 
     @property
     def available(self) -> bool:
-        """Return True when the camera and its status are known."""
+        """Return True when the camera and its status are known, and it is not withheld."""
         data = self.coordinator.data
-        return (
+        if not (
             super().available and self.camera_id in data.cameras and self.camera_id in data.status
-        )
+        ):
+            return False
+        return not data.status[self.camera_id].blocked or self._available_when_blocked()
+
+    def _available_when_blocked(self) -> bool:
+        """Tell whether the entity still says something of a camera the vendor withholds."""
+        return False
 
     async def async_command[T](self, command: Awaitable[T]) -> T:
         """Await a vendor command; a failure becomes a translated error for the user."""

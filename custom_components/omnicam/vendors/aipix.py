@@ -931,7 +931,8 @@ class AipixClient(VendorClient):
     def _status_of(self, raw: Mapping[str, Any]) -> CameraStatus:
         online = ONLINE.get(_text(raw.get("status")) or "")
         reason = None
-        if _text(raw.get("user_status")) == "blocked":
+        blocked = _text(raw.get("user_status")) == "blocked"
+        if blocked:
             online, reason = False, "blocked"
         start = parse_time(raw.get("start_at"))
         if start is None and (ranges := _ranges(raw)):
@@ -939,6 +940,7 @@ class AipixClient(VendorClient):
         return CameraStatus(
             online=online,
             offline_reason=reason,
+            blocked=blocked,
             archive_recording=_flag(raw.get("is_archive_recording")),
             archive_start=start,
         )

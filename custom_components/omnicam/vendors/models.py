@@ -450,6 +450,10 @@ class CameraStatus:
     offline_reason: str | None = None
     """With ``online=False``: why, as a plain lower-case word (``blocked``, …); Home
     Assistant shows it translated where it knows the word, as it is otherwise."""
+    blocked: bool = False
+    """The vendor withholds the camera from this account for now (e.g. blocked for the
+    user): its entities are unavailable, except its online sensor, which is off and says
+    why (`offline_reason`)."""
     card: CardInfo | None = None
     """With SD_CARD: the memory card; None when unknown or no card."""
     boot_time: datetime | None = None
