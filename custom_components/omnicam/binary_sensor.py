@@ -143,7 +143,7 @@ class OmniCamBinarySensor(OmniCamEntity, BinarySensorEntity):
         return self.entity_description.value_fn(self.status)
 
     def _available_when_blocked(self) -> bool:
-        """The online sensor tells that (and why) a withheld camera is out of reach."""
+        """Keep the online sensor: it tells that (and why) a withheld camera is out of reach."""
         return self.entity_description.key == "online"
 
     @property
