@@ -40,8 +40,10 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-async def nvr(socket_enabled: None) -> AsyncGenerator[AmcrestSimulator]:
-    sim = AmcrestSimulator(channels=4)
+async def nvr(hass: HomeAssistant, socket_enabled: None) -> AsyncGenerator[AmcrestSimulator]:
+    # The device keeps Home Assistant's time zone, as a device set up in the same house does:
+    # its newest files are on Home Assistant's today at any hour.
+    sim = AmcrestSimulator(channels=4, time_zone=hass.config.time_zone)
     sim.heartbeat_seconds = 0.2
     await sim.start()
     yield sim

@@ -49,12 +49,13 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 import hashlib
 import json
 import re
 import secrets
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -124,8 +125,14 @@ class AmcrestSimulator:
         serial: str = "AMC0123456789ABCD",
         username: str = "admin",
         password: str = "s3cret:p@ss/w0rd",
+        time_zone: str = "UTC",
     ) -> None:
-        """Set up the device; more than one channel makes it an NVR."""
+        """Set up the device; more than one channel makes it an NVR.
+
+        `time_zone` is the device's clock: its files and its current time are local times
+        of that zone (a device set up where Home Assistant is has Home Assistant's).
+        """
+        self.zone = ZoneInfo(time_zone)
         self.serial = serial
         self.username = username
         self.password = password
@@ -164,7 +171,7 @@ class AmcrestSimulator:
         self.snapshot_zero_based = False
         self.finder_zero_based = False
         self.draw_snapshots = False
-        now = datetime.now(UTC).replace(tzinfo=None)
+        now = datetime.now(self.zone).replace(tzinfo=None)
         self.files: dict[int, list[SimFile]] = {
             ch: default_files(ch, now, ext=".mp4" if ch == 1 else ".dav")
             for ch in range(1, channels + 1)
@@ -402,7 +409,7 @@ class AmcrestSimulator:
 
     async def _global(self, request: web.Request, action: str) -> web.Response:
         if action == "getCurrentTime":
-            return self._ok({"result": f"{datetime.now(UTC):%Y-%-m-%-d %H:%M:%S}"})
+            return self._ok({"result": f"{datetime.now(self.zone):%Y-%-m-%-d %H:%M:%S}"})
         return self._bad_request()
 
     async def _configManager(self, request: web.Request, action: str) -> web.Response:
