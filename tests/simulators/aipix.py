@@ -250,17 +250,19 @@ class SimCamera:
 
 
 def default_ranges(days: int = 3, *, seed: int = 0) -> list[dict[str, int]]:
-    """Return `days` days of archive ranges up to now, with a gap of an hour each night."""
+    """Return `days` days of archive ranges up to now, with a gap of an hour each night.
+
+    The last range runs without a gap from yesterday's 02:00 (UTC) to now, so that a
+    moment of the last 22 hours is in the archive at any hour of the day.
+    """
     now = int(time.time())
     midnight = now - now % DAY
     ranges = []
-    for day in range(days, 0, -1):
+    for day in range(days, 1, -1):
         start = midnight - day * DAY + 2 * HOUR + seed * 60
         ranges.append({"from": start, "duration": DAY - HOUR})
-    ranges.append(
-        {"from": midnight + 2 * HOUR if now - midnight > 2 * HOUR else now - 600, "duration": 0}
-    )
-    ranges[-1]["duration"] = max(0, now - ranges[-1]["from"])
+    start = midnight - DAY + 2 * HOUR + seed * 60
+    ranges.append({"from": start, "duration": max(0, now - start)})
     return ranges
 
 
