@@ -152,6 +152,7 @@ from .models import (
 )
 from .pusher import PusherEvent, PusherSocket, socket_url
 from .stills import decode_still
+from .values import as_dict as _dict, as_flag as _flag, as_int as _int, as_text as _text
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -263,44 +264,6 @@ class LoginRefused(FieldErrors, AuthError):
     The form shows the server's words by field (`FieldErrors`); a client already set up
     asks for a new password (`AuthError`).
     """
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, bool | dict | list):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and math.isfinite(value):
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
-
-
-def _flag(value: Any) -> bool | None:
-    """Read a boolean the server may send as a bool, a number or a string."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return bool(value)
-    if isinstance(value, str):
-        word = value.strip().lower()
-        if word in ("true", "1", "yes", "on"):
-            return True
-        if word in ("false", "0", "no", "off", ""):
-            return False
-    return None
 
 
 def parse_time(value: Any) -> datetime | None:

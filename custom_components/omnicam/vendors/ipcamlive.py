@@ -70,6 +70,7 @@ from .models import (
     StreamSource,
     VendorForm,
 )
+from .values import as_dict as _dict, as_text as _text
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -137,14 +138,6 @@ def _time(value: Any) -> datetime | None:
         return datetime.strptime(str(value).strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
     except ValueError:
         return None
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str | None:
-    return str(value).strip() or None if value is not None else None
 
 
 def parse_pin_codes(raw: Any) -> tuple[PinCode, ...]:

@@ -99,6 +99,7 @@ from .models import (
     StreamSource,
     VendorForm,
 )
+from .values import as_dict as _dict, as_text as _text
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -168,17 +169,6 @@ class _Device:
     app_version: str | None = None
     phoneid: str = ""
     recording: bool = True
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
 
 
 def _number(value: Any) -> float | None:
