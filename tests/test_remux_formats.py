@@ -29,7 +29,10 @@ def _clip(container_format: str, codec: str, *, b_frames: int = 0) -> bytes:
     with av.open(out, "w", format=container_format) as container:
         options = {"g": str(FPS), "bf": str(b_frames)}
         if codec == "libx265":
-            options = {"x265-params": f"keyint={FPS}:bframes={b_frames}:log-level=error"}
+            options = {
+                "x265-params": f"keyint={FPS}:bframes={b_frames}:pools=none:frame-threads=1"
+                ":log-level=error"
+            }
         stream = container.add_stream(codec, rate=FPS, options=options)
         stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
         for number in range(FRAMES):
